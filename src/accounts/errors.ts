@@ -1,0 +1,26 @@
+import { defineErrors } from '../kernel/errors.js';
+
+export const AccountErrors = defineErrors({
+  unauthorized: { http: 401, ws: 4401, message: 'Missing or invalid credentials' },
+  invalid_credentials: { http: 401, ws: 4401, message: 'Wrong username or password' },
+  device_revoked: { http: 401, ws: 4403, message: 'This device was logged out' },
+  account_disabled: { http: 403, ws: 4403, message: 'This account is disabled' },
+  forbidden: { http: 403, ws: 4403, message: 'Not allowed' },
+  registration_closed: { http: 403, ws: 4403, message: 'Registration is closed on this server' },
+  invite_required: { http: 403, ws: 4403, message: 'An invite code is required to register' },
+  invite_invalid: { http: 403, ws: 4403, message: 'The invite code is invalid, used up or expired' },
+  username_invalid: { http: 400, ws: 4400, message: 'Usernames are 3–32 characters: a–z, 0–9 and _, starting with a letter' },
+  username_reserved: { http: 400, ws: 4400, message: 'That username is reserved' },
+  username_taken: { http: 409, ws: 4409, message: 'That username is taken' },
+  password_weak: { http: 400, ws: 4400, message: 'The password is too easy to guess' },
+  phone_invalid: { http: 400, ws: 4400, message: 'The phone number is not valid' },
+  phone_taken: { http: 409, ws: 4409, message: 'That phone number belongs to another account' },
+  device_not_found: { http: 404, ws: 4404, message: 'No such device on this account' },
+  too_many_devices: { http: 409, ws: 4409, message: 'Too many devices: log one out first' },
+  account_not_found: { http: 404, ws: 4404, message: 'No such account' },
+  link_token_invalid: { http: 404, ws: 4404, message: 'Unknown link token' },
+  link_token_expired: { http: 410, ws: 4410, message: 'The link token has expired: show a new QR code' },
+  link_token_used: { http: 409, ws: 4409, message: 'The link token was already used' },
+  link_pending: { http: 202, ws: 4202, message: 'Waiting for approval on a logged-in device' },
+  link_account_mismatch: { http: 403, ws: 4403, message: 'The link request names a different account' },
+});

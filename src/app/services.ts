@@ -1,0 +1,47 @@
+import type { Config } from '../kernel/config.js';
+import type { Logger } from '../kernel/logger.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Bus } from '../cluster/bus.js';
+import type { Database } from '../storage/database.js';
+import { UpdateLog } from '../updates/update-log.js';
+import { Sessions } from '../accounts/sessions.js';
+import { Invites } from '../accounts/invites.js';
+import { Accounts } from '../accounts/accounts.js';
+import { Linking } from '../accounts/linking.js';
+import { Chats } from '../chats/chats.js';
+import { Messages } from '../chats/messages.js';
+import { Contacts } from '../chats/contacts.js';
+import { Metrics } from './metrics.js';
+
+/** Everything the API layer may call, built once from config (no module singletons). */
+export interface Services {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly bus: Bus;
+  readonly database: Database;
+  readonly updates: UpdateLog;
+  readonly sessions: Sessions;
+  readonly invites: Invites;
+  readonly accounts: Accounts;
+  readonly linking: Linking;
+  readonly chats: Chats;
+  readonly messages: Messages;
+  readonly contacts: Contacts;
+  readonly metrics: Metrics;
+}
+
+export function createServices(deps: { config: Readonly<Config>; logger: Logger; clock: Clock; bus: Bus; database: Database }): Services {
+  const { config, clock, bus, database } = deps;
+  const db = database.db;
+  const updates = new UpdateLog(bus, clock, config.updates.maxDifference);
+  const sessions = new Sessions(db, bus, clock, config.accounts.maxDevices);
+  const invites = new Invites(db, clock);
+  const policy = { minScore: config.accounts.minPasswordScore, memoryKiB: config.accounts.argon2MemoryKiB, iterations: config.accounts.argon2Iterations };
+  const accounts = new Accounts(db, sessions, invites, clock, policy, config.accounts.registration);
+  const linking = new Linking(db, bus, clock, sessions, accounts, config.accounts.linkTokenTtlMs);
+  const chats = new Chats(db, updates, clock, config.chats.maxGroupMembers);
+  const messages = new Messages(db, updates, bus, clock, config.chats.maxMessageChars, config.chats.historyPageMax);
+  const contacts = new Contacts(db, updates, clock);
+  return { ...deps, updates, sessions, invites, accounts, linking, chats, messages, contacts, metrics: new Metrics() };
+}

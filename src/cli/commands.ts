@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { Config } from '../kernel/config.js';
+import { createLogger } from '../kernel/logger.js';
+import { systemClock } from '../kernel/clock.js';
+import { openDatabase } from '../storage/database.js';
+import { MemoryBus } from '../cluster/memory-bus.js';
+import { createServices, type Services } from '../app/services.js';
+import { startServer } from '../main.js';
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  /** Returns the exit code; -1 means "keep running" (serve). */
+  run(config: Readonly<Config>, args: string[]): Promise<number>;
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Services without the HTTP server, for admin commands. */
+async function withServices<T>(config: Readonly<Config>, work: (s: Services) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ url: config.database.url, sqlitePath: join(config.dataDir, 'parley.db'), schema: config.database.schema, poolSize: 2 });
+  const bus = new MemoryBus();
+  try {
+    return await work(createServices({ config, logger: createLogger('warn', process.stderr), clock: systemClock, bus, database }));
+  } finally {
+    await database.close();
+  }
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const serve: Command = {
+  name: 'serve',
+  usage: 'serve',
+  summary: 'run the server',
+  async run(config) {
+    const server = await startServer(config);
+    const { services } = server;
+    if (config.accounts.registration === 'invite' && (await services.accounts.count()) === 0) {
+      const invite = await services.invites.create({ uses: 1, ttlMs: 24 * 3600_000 });
+      out(`No accounts yet. First invite code (one use, 24 h): ${invite.code}`);
+    }
+    out(`Parley is running: open ${server.url}`);
+    const stop = (): void => {
+      void server.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  },
+};
+
+const admin: Command = {
+  name: 'admin',
+  usage: 'admin user add|list|disable|enable, invite create',
+  summary: 'operator tasks on the configured database',
+  async run(config, args) {
+    const [noun, verb, ...rest] = args;
+    return withServices(config, async (s) => {
+      if (noun === 'user' && verb === 'add') {
+        const username = rest[0];
+        const password = flag(rest, 'password') ?? (await readSecretFromStdin());
+        if (!username || !password) throw new Error('usage: parley admin user add <username> [--password P | password on stdin] [--admin]');
+        const created = await s.accounts.createByOperator({ username, password, isAdmin: rest.includes('--admin') });
+        out(`created ${created.username} (id ${created.id})`);
+        return 0;
+      }
+      if (noun === 'user' && verb === 'list') {
+        for (const a of await s.accounts.list()) out(`${String(a.id).padStart(6)}  ${a.username.padEnd(32)} ${a.disabled ? 'disabled' : 'active'}${a.isAdmin ? ' admin' : ''}`);
+        return 0;
+      }
+      if (noun === 'user' && (verb === 'disable' || verb === 'enable')) {
+        if (!rest[0]) throw new Error(`usage: parley admin user ${verb} <username>`);
+        await s.accounts.setDisabled(rest[0], verb === 'disable');
+        out(`${rest[0]} ${verb}d${verb === 'disable' ? '; all its devices were logged out' : ''}`);
+        return 0;
+      }
+      if (noun === 'invite' && verb === 'create') {
+        const uses = Number(flag(rest, 'uses') ?? 1);
+        const hours = Number(flag(rest, 'hours') ?? 168);
+        if (!Number.isInteger(uses) || uses < 1 || !(hours > 0)) throw new Error('usage: parley admin invite create [--uses N] [--hours H]');
+        const invite = await s.invites.create({ uses, ttlMs: hours * 3600_000 });
+        out(invite.code);
+        return 0;
+      }
+      throw new Error('usage: parley admin user add|list|disable|enable …, parley admin invite create [--uses N] [--hours H]');
+    });
+  },
+};
+
+const doctor: Command = {
+  name: 'doctor',
+  usage: 'doctor',
+  summary: 'check configuration, database and ports',
+  async run(config) {
+    let failures = 0;
+    const check = async (label: string, probe: () => Promise<string>): Promise<void> => {
+      try {
+        out(`ok    ${label}: ${await probe()}`);
+      } catch (err) {
+        failures++;
+        out(`FAIL  ${label}: ${(err as Error).message}`);
+      }
+    };
+    out(`ok    config: valid (registration ${config.accounts.registration}, data in ${config.dataDir})`);
+    await check('database', () => withServices(config, async (s) => `${s.database.dialect}, migrations applied, ${await s.accounts.count()} accounts`));
+    await check(`http port ${config.http.host}:${config.http.port}`, () => portFree(config.http.host, config.http.port));
+    if (config.http.host !== '127.0.0.1' && config.http.host !== '::1' && !config.http.publicUrl.startsWith('https://')) {
+      out('warn  http: listening beyond loopback without an https publicUrl: put a TLS proxy in front');
+    }
+    return failures ? 1 : 0;
+  },
+};
+
+function portFree(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE' ? 'in use (is Parley already running?)' : err.message)));
+    srv.listen(port, host, () => srv.close(() => resolve('free')));
+  });
+}
+
+async function readSecretFromStdin(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split('\n')[0]?.trim() || undefined;
+}
+
+export const COMMANDS: Command[] = [serve, admin, doctor];

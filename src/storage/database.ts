@@ -1,0 +1,62 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Schema } from './schema.js';
+import { openSqlite } from './sqlite/open.js';
+import { openPostgres } from './postgres/open.js';
+import * as m001 from './migrations/001_initial.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Schema>;
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Empty or `sqlite:<path>`: SQLite; `postgres://…`: PostgreSQL. */
+  url: string;
+  /** SQLite file used when `url` is empty. */
+  sqlitePath: string;
+  /** PostgreSQL schema (created when missing). */
+  schema: string;
+  poolSize: number;
+}
+
+/** Numbered, append-only migrations (ARCHITECTURE.md convention 7). */
+const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
+  '001_initial': m001,
+};
+
+/** Opens the configured database and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const isPg = /^postgres(ql)?:\/\//.test(options.url);
+  const opened = isPg
+    ? await openPostgres(options.url, options.schema, options.poolSize)
+    : openSqlite(options.url.replace(/^sqlite:/, '') || options.sqlitePath);
+  const dialect: Dialect = isPg ? 'postgres' : 'sqlite';
+  const db = opened as Db;
+  await migrate(db, dialect, isPg ? options.schema : undefined);
+  return { db, dialect, close: () => db.destroy() };
+}
+
+async function migrate(db: Db, dialect: Dialect, schema: string | undefined): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, mod]): [string, Migration] => [name, { up: (k) => mod.up(k, dialect) }]),
+      ),
+  };
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
+  }
+}
+
+/** True when `err` is a unique/primary-key violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
