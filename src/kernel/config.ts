@@ -110,8 +110,8 @@ export class ConfigError extends Error {
 
 export interface ConfigSources {
   env?: Record<string, string | undefined>;
-  /** Path of a JSON file; defaults to $PARLEY_CONFIG, else ./parley.config.json when present. */
-  file?: string;
+  /** Path of a JSON file; defaults to $PARLEY_CONFIG, else ./parley.config.json when present; null: none. */
+  file?: string | null;
   /** Values that win over everything (tests, CLI flags). */
   overrides?: Record<string, unknown>;
 }
@@ -122,7 +122,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
   const problems: string[] = [];
   let raw: Record<string, unknown> = {};
 
-  const file = sources.file ?? env.PARLEY_CONFIG ?? (existsSync('parley.config.json') ? 'parley.config.json' : undefined);
+  const file = sources.file === null ? undefined : (sources.file ?? env.PARLEY_CONFIG ?? (existsSync('parley.config.json') ? 'parley.config.json' : undefined));
   if (file) {
     try {
       const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Set-up behind `npm start` and `npm test` (README quick start): installs what is missing, starts
+// the local services the tests need, and builds. Safe to run again: each step checks first.
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+
+const mode = process.argv[2] ?? 'build';
+const isRoot = process.getuid?.() === 0;
+const log = (m) => process.stderr.write(`[parley setup] ${m}\n`);
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const run = (cmd, opts = {}) => execSync(cmd, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+
+// Debian packages per mode: binary to look for → package that provides it.
+const DEBIAN = {
+  start: { turnserver: 'coturn' },
+  test: {},
+};
+
+let aptUpdated = false;
+function aptInstall(pkgs) {
+  if (!pkgs.length) return;
+  if (!isRoot) {
+    log(`missing Debian packages (${pkgs.join(' ')}); not root, so not installing them`);
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    run('apt-get update -qq', { env });
+    aptUpdated = true;
+  }
+  run(`apt-get install -y -qq --no-install-recommends ${pkgs.join(' ')}`, { env });
+}
+
+function ensureNpm() {
+  const lock = 'package-lock.json';
+  const marker = 'node_modules/.package-lock.json';
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing npm dependencies');
+  run('npm ci --no-audit --no-fund');
+}
+
+function ensurePostgres() {
+  const ready = () => spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' }).status === 0;
+  if (ready()) return;
+  if (!existsSync('/etc/postgresql')) {
+    log('PostgreSQL is not installed; PostgreSQL tests will fail');
+    return;
+  }
+  log('starting PostgreSQL');
+  const version = execSync('ls /etc/postgresql').toString().trim().split('\n')[0];
+  run(`pg_ctlcluster --skip-systemctl-redirect ${version} main start`);
+  for (let i = 0; i < 50 && !ready(); i++) execSync('sleep 0.2');
+}
+
+function ensureRedis() {
+  if (!has('redis-server')) return;
+  if (spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], { encoding: 'utf8' }).stdout?.includes('PONG')) return;
+  log('starting Redis');
+  run('redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+}
+
+function build() {
+  log('building');
+  run('npx tsc -p .');
+}
+
+ensureNpm();
+const wanted = DEBIAN[mode] ?? {};
+const missing = [...new Set(Object.entries(wanted).filter(([bin]) => !has(bin)).map(([, pkg]) => pkg))];
+try {
+  aptInstall(missing);
+} catch (err) {
+  // coturn is for calls (a later feature); messaging runs without it.
+  log(`could not install ${missing.join(' ')}: ${err.message.split('\n')[0]}`);
+}
+if (mode === 'test') {
+  ensurePostgres();
+  ensureRedis();
+}
+build();
