@@ -2,7 +2,7 @@
 // Set-up behind `npm start` and `npm test` (README quick start): installs what is missing, starts
 // the local services the tests need, and builds. Safe to run again: each step checks first.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
 const mode = process.argv[2] ?? 'build';
 const isRoot = process.getuid?.() === 0;
@@ -13,7 +13,7 @@ const run = (cmd, opts = {}) => execSync(cmd, { stdio: ['ignore', 'inherit', 'in
 // Debian packages per mode: binary to look for → package that provides it.
 const DEBIAN = {
   start: { turnserver: 'coturn' },
-  test: {},
+  test: { chromium: 'chromium' },
 };
 
 let aptUpdated = false;
@@ -62,6 +62,7 @@ function ensureRedis() {
 function build() {
   log('building');
   run('npx tsc -p .');
+  run('npx vite build --config web/vite.config.ts --logLevel warn');
 }
 
 ensureNpm();

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './kernel/config.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { systemClock, type Clock } from './kernel/clock.js';
@@ -14,6 +15,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The built web client: dist/web next to dist/src (vite build --config web/vite.config.ts). */
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+
 /** Composition root: storage and bus from config, the services, the HTTP/WS API, background jobs. */
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.log.level);
@@ -26,7 +30,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   });
   const bus = new MemoryBus();
   const services = createServices({ config, logger, clock, bus, database });
-  const { app } = await buildHttpServer(services);
+  const { app } = await buildHttpServer(services, { webDir: WEB_DIR });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -59,7 +59,8 @@ export class Accounts {
     const username = normaliseUsername(input.username);
     assertStrongPassword(input.password, username, this.policy);
     const passwordHash = await hashPassword(input.password, this.policy);
-    const id = await this.insertAccount(this.db, { username, passwordHash, phone: null, displayName: normaliseDisplayName(input.displayName, username), isAdmin: input.isAdmin ?? false });
+    const id = await this.insertAccount(this.db, { username, passwordHash, phone: null, displayName: normaliseDisplayName(input.displayName, username), isAdmin: input.isAdmin ?? false })
+      .catch((err: unknown) => this.explainUniqueViolation(err, username));
     return this.self(id);
   }
 
@@ -73,25 +74,27 @@ export class Accounts {
       const id = await this.insertAccount(tx, fields);
       const session = await this.sessions.create(tx, id, device.deviceName ?? 'First device', device.platform ?? 'unknown');
       return { id, session };
-    });
+    }).catch((err: unknown) => this.explainUniqueViolation(err, fields.username));
     return { ...result.session, account: await this.self(result.id) };
   }
 
   private async insertAccount(tx: Db, f: { username: string; passwordHash: string; phone: string | null; displayName: string; isAdmin: boolean }): Promise<number> {
-    try {
-      const row = await tx
-        .insertInto('accounts')
-        .values({ username: f.username, display_name: f.displayName, password_hash: f.passwordHash, phone: f.phone, pts: 0, is_admin: f.isAdmin ? 1 : 0, disabled: 0, created_at: this.clock.now() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return row.id;
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        const byName = await tx.selectFrom('accounts').select('id').where('username', '=', f.username).executeTakeFirst();
-        throw new AppError(byName ? 'username_taken' : 'phone_taken');
-      }
-      throw err;
-    }
+    const row = await tx
+      .insertInto('accounts')
+      .values({ username: f.username, display_name: f.displayName, password_hash: f.passwordHash, phone: f.phone, pts: 0, is_admin: f.isAdmin ? 1 : 0, disabled: 0, created_at: this.clock.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /**
+   * Maps a unique violation on insert to username_taken / phone_taken. Runs after the failed
+   * transaction has ended: PostgreSQL refuses further statements inside an aborted transaction.
+   */
+  private async explainUniqueViolation(err: unknown, username: string): Promise<never> {
+    if (!isUniqueViolation(err)) throw err;
+    const byName = await this.db.selectFrom('accounts').select('id').where('username', '=', username).executeTakeFirst();
+    throw new AppError(byName ? 'username_taken' : 'phone_taken');
   }
 
   /** Logs a new device in with username and password. Unknown users cost the same time as wrong passwords. */

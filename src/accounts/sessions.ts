@@ -6,6 +6,7 @@ import type { Bus } from '../cluster/bus.js';
 import { Topics } from '../cluster/bus.js';
 import type { Db } from '../storage/database.js';
 import type { DeviceView } from '../protocol/views.js';
+import { normaliseDisplayName } from './identity.js';
 
 /** Who is calling: one device of one account. */
 export interface Caller {
@@ -41,7 +42,7 @@ export class Sessions {
     const now = this.clock.now();
     const row = await tx
       .insertInto('devices')
-      .values({ account_id: accountId, name: clip(name, 'Unnamed device'), platform: clip(platform, 'unknown'), token_hash: hashToken(token), created_at: now, last_seen_at: now, revoked_at: null })
+      .values({ account_id: accountId, name: normaliseDisplayName(name, 'Unnamed device'), platform: normaliseDisplayName(platform, 'unknown'), token_hash: hashToken(token), created_at: now, last_seen_at: now, revoked_at: null })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { deviceId: row.id, token };
@@ -96,11 +97,4 @@ export class Sessions {
     await this.db.updateTable('devices').set({ revoked_at: this.clock.now() }).where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();
     for (const d of devices) this.bus.publish(Topics.device(d.id), { type: 'revoked' });
   }
-}
-
-function clip(value: unknown, fallback: string): string {
-  if (typeof value !== 'string') return fallback;
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
-  return clean || fallback;
 }

@@ -6,7 +6,6 @@ import { systemClock } from '../kernel/clock.js';
 import { openDatabase } from '../storage/database.js';
 import { MemoryBus } from '../cluster/memory-bus.js';
 import { createServices, type Services } from '../app/services.js';
-import { startServer } from '../main.js';
 
 export interface Command {
   name: string;
@@ -15,6 +14,9 @@ export interface Command {
   /** Returns the exit code; -1 means "keep running" (serve). */
   run(config: Readonly<Config>, args: string[]): Promise<number>;
 }
+
+/** Wrong arguments: main prints the message and exits 2 (not 1, which means the task failed). */
+export class UsageError extends Error {}
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -41,6 +43,8 @@ const serve: Command = {
   usage: 'serve',
   summary: 'run the server',
   async run(config) {
+    // Loaded here so that admin and doctor do not pay for the HTTP stack at start-up.
+    const { startServer } = await import('../main.js');
     const server = await startServer(config);
     const { services } = server;
     if (config.accounts.registration === 'invite' && (await services.accounts.count()) === 0) {
@@ -67,7 +71,7 @@ const admin: Command = {
       if (noun === 'user' && verb === 'add') {
         const username = rest[0];
         const password = flag(rest, 'password') ?? (await readSecretFromStdin());
-        if (!username || !password) throw new Error('usage: parley admin user add <username> [--password P | password on stdin] [--admin]');
+        if (!username || !password) throw new UsageError('usage: parley admin user add <username> [--password P | password on stdin] [--admin]');
         const created = await s.accounts.createByOperator({ username, password, isAdmin: rest.includes('--admin') });
         out(`created ${created.username} (id ${created.id})`);
         return 0;
@@ -77,7 +81,7 @@ const admin: Command = {
         return 0;
       }
       if (noun === 'user' && (verb === 'disable' || verb === 'enable')) {
-        if (!rest[0]) throw new Error(`usage: parley admin user ${verb} <username>`);
+        if (!rest[0]) throw new UsageError(`usage: parley admin user ${verb} <username>`);
         await s.accounts.setDisabled(rest[0], verb === 'disable');
         out(`${rest[0]} ${verb}d${verb === 'disable' ? '; all its devices were logged out' : ''}`);
         return 0;
@@ -85,12 +89,12 @@ const admin: Command = {
       if (noun === 'invite' && verb === 'create') {
         const uses = Number(flag(rest, 'uses') ?? 1);
         const hours = Number(flag(rest, 'hours') ?? 168);
-        if (!Number.isInteger(uses) || uses < 1 || !(hours > 0)) throw new Error('usage: parley admin invite create [--uses N] [--hours H]');
+        if (!Number.isInteger(uses) || uses < 1 || !(hours > 0)) throw new UsageError('usage: parley admin invite create [--uses N] [--hours H]');
         const invite = await s.invites.create({ uses, ttlMs: hours * 3600_000 });
         out(invite.code);
         return 0;
       }
-      throw new Error('usage: parley admin user add|list|disable|enable …, parley admin invite create [--uses N] [--hours H]');
+      throw new UsageError('usage: parley admin user add|list|disable|enable …, parley admin invite create [--uses N] [--hours H]');
     });
   },
 };

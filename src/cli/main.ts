@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig, ConfigError } from '../kernel/config.js';
 import { toErrorBody } from '../kernel/errors.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS, UsageError } from './commands.js';
 
 /** `parley <command>`: serve, admin …, doctor. Exit codes: 0 ok, 1 failure, 2 usage or config error. */
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +24,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(config, args);
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     const { body, known } = toErrorBody(err);
     process.stderr.write(`error: ${known ? `${body.error.code}: ${body.error.message}${body.error.data ? ` ${JSON.stringify(body.error.data)}` : ''}` : (err as Error).message}\n`);
     return 1;

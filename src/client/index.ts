@@ -32,7 +32,7 @@ export class ParleyClient {
     this.WebSocketImpl = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
   }
 
-  /** Any operation by name (see docs/api.md); typed helpers below cover the common ones. */
+  /** Any operation by name (ROUTES; the server describes them at /api/v1/openapi.json); typed helpers below cover the common ones. */
   call<T>(name: OperationName, params: Record<string, unknown> = {}): Promise<T> {
     return httpCall<T>(this.baseUrl, this.token, name, params);
   }
@@ -92,7 +92,11 @@ export class ParleyClient {
   }
 }
 
-/** A client random id for idempotent sends (122 bits from the platform's CSPRNG). */
+/**
+ * A client random id for idempotent sends (128 bits from the platform's CSPRNG). getRandomValues,
+ * unlike randomUUID, also exists on plain-http pages that are not a secure context (a LAN address).
+ */
 export function randomId(): string {
-  return globalThis.crypto.randomUUID().replaceAll('-', '');
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

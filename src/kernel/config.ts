@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ValueErrorType } from '@sinclair/typebox/errors';
 
 /**
  * The one configuration schema (ARCHITECTURE.md convention 6). Read from defaults, then a JSON
@@ -140,31 +141,25 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       problems.push(`${name}: unknown environment variable (known: ${Object.keys(ENV_MAP).join(', ')})`);
       continue;
     }
-    setPath(raw, path, coerceEnv(value));
+    // Kept as text here; converted by the schema below, so PARLEY_DATA_DIR=2024 stays a string.
+    setPath(raw, path, value);
   }
   if (sources.overrides) deepMerge(raw, sources.overrides);
   if (problems.length) throw new ConfigError(problems);
 
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw)) as unknown;
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, Value.Clone(raw))) as unknown;
   const errors = [...Value.Errors(ConfigSchema, withDefaults)];
   if (errors.length) {
     throw new ConfigError(
       errors.map((e) => {
         const where = e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-        return e.type === 62 /* ObjectAdditionalProperties */ || e.message.includes('additional')
+        return e.type === ValueErrorType.ObjectAdditionalProperties
           ? `${where}: unknown key`
           : `${where}: ${e.message}`;
       }),
     );
   }
   return deepFreeze(withDefaults as Config);
-}
-
-function coerceEnv(value: string): unknown {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^-?\d+$/.test(value)) return Number(value);
-  return value;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

@@ -1,6 +1,6 @@
 /**
  * HTTP route of every API operation, shared by the SDK and checked against the server's
- * dispatch table by a test (tests/integration/api-contract.test.ts), so the two cannot drift.
+ * dispatch table by tests/docs.test.ts, so the two cannot drift.
  */
 export const ROUTES = {
   'accounts.register': ['POST', '/accounts'],

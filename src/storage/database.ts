@@ -3,8 +3,9 @@ import type { Schema } from './schema.js';
 import { openSqlite } from './sqlite/open.js';
 import { openPostgres } from './postgres/open.js';
 import * as m001 from './migrations/001_initial.js';
+import type { Dialect } from './dialect.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './dialect.js';
 export type Db = Kysely<Schema>;
 
 export interface Database {

@@ -5,7 +5,7 @@ import { AppError, toErrorBody } from '../../kernel/errors.js';
 import type { Services } from '../../app/services.js';
 import { compileOperations, validateParams, type CompiledOperation } from '../operations/index.js';
 import { UpdateChannel } from '../ws/update-channel.js';
-import { landingPage } from './landing.js';
+import { registerWebClient } from './static.js';
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -21,8 +21,11 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
 };
 
-/** Builds the HTTP API under /api/v1, the OpenAPI document, health, metrics and the update channel. */
-export async function buildHttpServer(services: Services): Promise<HttpServer> {
+/**
+ * Builds the HTTP API under /api/v1, the OpenAPI document, health, metrics, the update channel and
+ * the web client (served from `opts.webDir` when built).
+ */
+export async function buildHttpServer(services: Services, opts: { webDir?: string } = {}): Promise<HttpServer> {
   const { config } = services;
   const app = Fastify({
     bodyLimit: config.http.bodyLimitBytes,
@@ -43,6 +46,9 @@ export async function buildHttpServer(services: Services): Promise<HttpServer> {
   // Validation happens once, in validateParams, against the merged params; schemas given to
   // fastify only describe the routes for OpenAPI.
   app.setValidatorCompiler(() => () => true);
+  // The API speaks JSON only: fastify's default text/plain parser would let a plain-text body
+  // through as a string (answered validation_failed) instead of 415 unsupported_media_type.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, req, reply) => {
     const mapped = typeof (err as { code?: unknown }).code === 'string' ? FASTIFY_CODES[(err as { code: string }).code] : undefined;
@@ -73,7 +79,7 @@ export async function buildHttpServer(services: Services): Promise<HttpServer> {
     return services.metrics.registry.metrics();
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage()));
+  registerWebClient(app, opts.webDir);
 
   const channel = new UpdateChannel(services, operations);
   app.server.on('upgrade', (req, socket, head) => {
@@ -107,7 +113,7 @@ function registerRoute(app: FastifyInstance, services: Services, compiled: Compi
         if (usesBody && body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw new AppError('validation_failed', { field: '(body)', reason: 'must be a JSON object' });
         const raw: Record<string, unknown> = { ...(usesBody ? (body as Record<string, unknown> | undefined) ?? {} : (req.query as Record<string, unknown>)), ...(req.params as Record<string, unknown>) };
         const params = validateParams(compiled, raw, [...pathKeys, ...queryKeys]);
-        const result = await op.handler({ services, caller, ip: req.ip }, params as never);
+        const result = await op.handler({ services, caller, ip: req.ip, origin: `${req.protocol}://${req.host}` }, params as never);
         services.metrics.requests.inc({ op: op.name, outcome: 'ok' });
         return reply.code(op.status ?? 200).send(result ?? {});
       } catch (err) {

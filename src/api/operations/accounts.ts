@@ -59,9 +59,10 @@ export const accountOperations: Operation[] = [
     name: 'link.request', method: 'POST', path: '/link/requests', auth: false, status: 201,
     summary: 'A new device asks for a one-time link token to show as a QR code',
     params: Type.Object({ ...DeviceInfo, username: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
-    handler: async ({ services }, p) => {
+    handler: async ({ services, origin }, p) => {
       const r = await services.linking.request(p);
-      const server = services.config.http.publicUrl;
+      // Without a configured public URL, the origin the new device used is the one it can show.
+      const server = services.config.http.publicUrl || (origin ?? '');
       return { ...r, qr: encodeLinkPayload({ server, token: r.token }) };
     },
   }),

@@ -37,7 +37,10 @@ export function validateParams(compiled: CompiledOperation, raw: Record<string, 
     value = { ...raw };
     for (const key of stringFields) {
       const schema = compiled.op.params.properties[key];
-      if (schema && value[key] !== undefined) value[key] = Value.Convert(schema, value[key]);
+      if (!schema || value[key] === undefined) continue;
+      // Integers only from plain decimal digits: Value.Convert would turn "1.5" into 1 and "0x10" into 16.
+      if (schema.type === 'integer' && typeof value[key] === 'string') value[key] = /^-?\d+$/.test(value[key]) ? Number(value[key]) : value[key];
+      else value[key] = Value.Convert(schema, value[key]);
     }
   }
   if (!compiled.check.Check(value)) {
@@ -45,7 +48,21 @@ export function validateParams(compiled: CompiledOperation, raw: Record<string, 
     const field = first?.path.replace(/^\//, '').replaceAll('/', '.') || undefined;
     throw new AppError('validation_failed', { field: field ?? '(body)', reason: first?.message ?? 'invalid' });
   }
+  // PostgreSQL text cannot hold U+0000 (SQLite can): refuse it here so both back ends answer alike.
+  const nul = findNul(value, '');
+  if (nul !== undefined) throw new AppError('validation_failed', { field: nul || '(body)', reason: 'must not contain U+0000' });
   return value;
+}
+
+/** Path of the first string holding U+0000 in a validated (schema-bounded) value. */
+function findNul(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const [k, item] of Object.entries(v)) {
+    const found = findNul(item, path ? `${path}.${k}` : k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Empty schema for operations without params (kept to give OpenAPI an object). */

@@ -10,6 +10,8 @@ export interface OperationContext {
   caller: Caller;
   /** Client address as seen by the HTTP layer (for future rate limits); never stored raw. */
   ip: string;
+  /** Origin the caller used to reach us (`http://host:port`), when the transport knows it. */
+  origin?: string;
 }
 
 /**

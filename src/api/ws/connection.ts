@@ -21,6 +21,7 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export class UpdateConnection {
   lastActivity: number;
   private caller: Caller | undefined;
+  private helloStarted = false;
   private lastPts = 0;
   private live = false;
   private readonly buffered: Update[] = [];
@@ -70,6 +71,9 @@ export class UpdateConnection {
     const frame = decoded.value;
     if (!this.caller) {
       if (frame.op !== 'hello') return this.close(CloseCodes.unauthorized, 'hello_required');
+      // A second hello while the first is still authenticating would subscribe and welcome twice.
+      if (this.helloStarted) return this.close(CloseCodes.badFrame, 'bad_frame: hello sent twice');
+      this.helloStarted = true;
       void this.hello(frame).catch((err) => this.fail(err));
       return;
     }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 
 /** 001: accounts, devices, invites, link tokens, chats, messages, the update logs. Append-only. */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

@@ -1,0 +1,245 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BACKENDS } from '../helpers/backends.js';
+import { startTestServer, eventually, type TestServer } from '../helpers/server.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+import { trackingWebSocket } from '../helpers/tracking-websocket.js';
+import { ParleyClient, type UpdateStream } from '../../src/client/index.js';
+import type { Update } from '../../src/protocol/updates.js';
+import type { MessageView } from '../../src/protocol/views.js';
+
+const TOTAL = Number(process.env.PARLEY_GAP_SENDS ?? 10_000);
+const SENDERS = Number(process.env.PARLEY_GAP_SENDERS ?? 3);
+/** Sequential lanes per sender: a lane sends its next message only after the previous was acknowledged. */
+const LANES_PER_SENDER = 4;
+
+function texts(updates: Update[]): string[] {
+  return updates.map((u) => (u.type === 'message.new' ? u.data.message.text : `<${u.type}>`));
+}
+
+/** Opens a device's update stream that only records what it is told (no reconnect unless asked). */
+function recorder(client: ParleyClient, pts: number | undefined): { stream: UpdateStream; updates: Update[]; resyncs: number[] } {
+  const updates: Update[] = [];
+  const resyncs: number[] = [];
+  const stream = client.connect({ ...(pts !== undefined ? { pts } : {}), onUpdate: (u) => updates.push(u), onResync: (p) => resyncs.push(p) });
+  return { stream, updates, resyncs };
+}
+
+for (const backend of BACKENDS) {
+  describe(`gap recovery [${backend}]`, () => {
+    let t: TestServer;
+    before(async () => { t = await startTestServer(backend, { chats: { historyPageMax: 1000 } }); });
+    after(async () => { await t.close(); });
+
+    it(`a client disconnected at random points during ${TOTAL} sends loses and duplicates nothing when it resumes`, async () => {
+      const rng = seededRandom();
+      console.log(`[gap-recovery ${backend}] seed=${rng.seed} (replay with PARLEY_TEST_SEED=${rng.seed})`);
+
+      const rx = await t.user('receiver');
+      const senders = await Promise.all(Array.from({ length: SENDERS }, (_, i) => t.user(`sender${i}`)));
+      const chat = await senders[0]!.client.createGroup('firehose', [rx.session.account.id, ...senders.map((s) => s.session.account.id)]);
+
+      // The receiving device: its socket is cut at random points, politely (close frame) or abruptly (terminate).
+      const sockets = trackingWebSocket();
+      const rxClient = new ParleyClient({ baseUrl: t.url, token: rx.session.token, WebSocket: sockets.factory });
+      const seen: Update[] = [];
+      const resyncs: number[] = [];
+      const stats = { drops: 0, terminations: 0, dropsWhileSyncing: 0, welcomes: 0 };
+      let chaos = true;
+      let nextCutAt = rng.int(1, 600);
+      const cut = (): void => {
+        if (rng.next() < 0.5 && sockets.terminateLatest()) stats.terminations++;
+        else {
+          stream.drop();
+          stats.drops++;
+        }
+      };
+      const stream: UpdateStream = rxClient.connect({
+        onUpdate: (u) => {
+          seen.push(u);
+          if (chaos && seen.length >= nextCutAt) {
+            nextCutAt = seen.length + rng.int(1, 600);
+            cut();
+          }
+        },
+        onResync: (p) => resyncs.push(p),
+        onState: (state) => {
+          if (state !== 'syncing') return;
+          stats.welcomes++;
+          // Sometimes cut right after welcome, while the server is replaying what was missed.
+          if (chaos && rng.next() < 0.2) {
+            stats.dropsWhileSyncing++;
+            cut();
+          }
+        },
+      });
+      await stream.synced();
+      const startPts = stream.pts!;
+
+      // Senders: several sequential lanes per sender account, each over that account's update channel.
+      const senderStreams = senders.map((s) => s.client.connect({}));
+      await Promise.all(senderStreams.map((s) => s.synced()));
+      const lanes = SENDERS * LANES_PER_SENDER;
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: lanes }, async (_, lane) => {
+          const s = senderStreams[lane % SENDERS]!;
+          for (let k = lane; k < TOTAL; k += lanes) {
+            const params = { chatId: chat.id, randomId: `gap-${k}`, text: `m${k}` };
+            const m = process.env.PARLEY_GAP_VIA === 'http' ? await senders[lane % SENDERS]!.client.call<MessageView>('messages.send', params) : await s.call<MessageView>('messages.send', params);
+            assert.equal(m.text, `m${k}`);
+          }
+        }),
+      );
+      const sendMs = Date.now() - started;
+      chaos = false;
+
+      // The device resumes (it may be disconnected right now) and catches up to the account's pts.
+      const finalPts = await t.server.services.updates.currentPts(t.server.services.database.db, rx.session.account.id);
+      assert.equal(finalPts - startPts, TOTAL, 'each send appends exactly one update to the receiver log');
+      await eventually(() => stream.state === 'online' && stream.pts === finalPts, 60000, `receiver to catch up to pts ${finalPts}`).catch((err: Error) => {
+        throw new Error(`${err.message}; stream at pts ${stream.pts} (${stream.state}), saw ${seen.length} updates`);
+      });
+      console.log(`[gap-recovery ${backend}] sends=${TOTAL} lanes=${lanes} sendMs=${sendMs} cuts: close=${stats.drops} terminate=${stats.terminations} (during replay ${stats.dropsWhileSyncing}) welcomes=${stats.welcomes} received=${seen.length} resyncs=${resyncs.length}`);
+
+      assert.deepEqual(resyncs, [], 'a device within maxDifference is never told to resync');
+      assert.ok(stats.drops + stats.terminations > 5, 'the schedule actually cut the connection several times');
+      // pts: contiguous, no gap, no duplicate, in order.
+      const pts = seen.map((u) => u.pts);
+      assert.deepEqual(pts, Array.from({ length: TOTAL }, (_, i) => startPts + 1 + i), 'pts contiguous from the resume point, each once');
+      assert.ok(seen.every((u) => u.type === 'message.new'), 'only the messages were logged for the receiver');
+      // Every message exactly once.
+      const count = new Map<string, number>();
+      for (const x of texts(seen)) count.set(x, (count.get(x) ?? 0) + 1);
+      const missing = Array.from({ length: TOTAL }, (_, k) => `m${k}`).filter((x) => !count.has(x));
+      const twice = [...count].filter(([, n]) => n > 1).map(([x]) => x);
+      assert.deepEqual({ missing: missing.slice(0, 20), twice: twice.slice(0, 20) }, { missing: [], twice: [] }, 'every message exactly once');
+      assert.equal(count.size, TOTAL);
+      // In order: message ids ascend with pts, and each lane's messages keep their send order.
+      const ids = seen.map((u) => (u.type === 'message.new' ? u.data.message.id : -1));
+      for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `message ids ascend with pts (at ${i}: ${ids[i - 1]} then ${ids[i]})`);
+      const lastInLane = new Map<number, number>();
+      for (const x of texts(seen)) {
+        const k = Number(x.slice(1));
+        const lane = k % lanes;
+        assert.ok((lastInLane.get(lane) ?? -1) < k, `lane ${lane}: m${k} after m${lastInLane.get(lane)}`);
+        lastInLane.set(lane, k);
+      }
+      // The device's view equals the chat history.
+      const history: MessageView[] = [];
+      for (let beforeId: number | undefined; ;) {
+        const page = await rx.client.history(chat.id, { limit: 1000, ...(beforeId ? { beforeId } : {}) });
+        history.push(...page);
+        if (page.length < 1000) break;
+        beforeId = page.at(-1)!.id;
+      }
+      assert.deepEqual(history.reverse().map((m) => [m.id, m.text]), seen.map((u) => (u.type === 'message.new' ? [u.data.message.id, u.data.message.text] : [])));
+
+      stream.close();
+      for (const s of senderStreams) s.close();
+    });
+  });
+
+  describe(`gap recovery limits [${backend}]`, () => {
+    const MAX_DIFF = 20;
+    let t: TestServer;
+    before(async () => { t = await startTestServer(backend, { updates: { maxDifference: MAX_DIFF } }); });
+    after(async () => { await t.close(); });
+
+    it('a device further behind than updates.maxDifference gets resync, not a partial replay', async () => {
+      const rx = await t.user('rxer');
+      const tx = await t.user('txer');
+      const chat = await tx.client.openDirect(rx.session.account.id);
+
+      const first = recorder(rx.client, undefined);
+      await first.stream.synced();
+      const p0 = first.stream.pts!;
+      first.stream.close();
+
+      // Exactly maxDifference behind: still replayed in full.
+      for (let i = 0; i < MAX_DIFF; i++) await tx.client.send(chat.id, `a${i}`);
+      const within = recorder(rx.client, p0);
+      await within.stream.synced();
+      assert.deepEqual(within.resyncs, []);
+      assert.deepEqual(within.updates.map((u) => u.pts), Array.from({ length: MAX_DIFF }, (_, i) => p0 + 1 + i));
+      assert.deepEqual(texts(within.updates), Array.from({ length: MAX_DIFF }, (_, i) => `a${i}`));
+      const p1 = within.stream.pts!;
+      within.stream.close();
+
+      // One more than maxDifference behind: resync, and nothing of the backlog is replayed.
+      for (let i = 0; i < MAX_DIFF + 1; i++) await tx.client.send(chat.id, `b${i}`);
+      const current = await t.server.services.updates.currentPts(t.server.services.database.db, rx.session.account.id);
+      assert.equal(current, p1 + MAX_DIFF + 1);
+      const behind = recorder(rx.client, p1);
+      await behind.stream.synced();
+      assert.deepEqual(behind.resyncs, [current], 'told to resync at the current pts');
+      assert.deepEqual(behind.updates, [], 'no partial replay');
+      assert.equal(behind.stream.pts, current);
+      // The HTTP fallback says the same.
+      const diff = await rx.client.difference(p1);
+      assert.equal(diff.tooLong, true);
+      assert.deepEqual(diff.updates, []);
+
+      // After the resync the channel continues live from the new pts.
+      await tx.client.send(chat.id, 'after-resync');
+      await eventually(() => behind.updates.length === 1, 10000, 'the live update after resync');
+      assert.equal((behind.updates as Update[])[0]!.pts, current + 1);
+      assert.deepEqual(texts(behind.updates), ['after-resync']);
+      behind.stream.close();
+
+      // A pts the server never issued is a resync too, not a silent "up to date".
+      const ahead = recorder(rx.client, current + 1000);
+      await ahead.stream.synced();
+      assert.deepEqual(ahead.resyncs, [current + 1]);
+      ahead.stream.close();
+    });
+  });
+
+  describe(`gap recovery after pruning [${backend}]`, () => {
+    let t: TestServer;
+    before(async () => { t = await startTestServer(backend); });
+    after(async () => { await t.close(); });
+
+    it('a device resuming from before pruned updates gets resync; one after the cut gets exactly the rest', async () => {
+      const rx = await t.user('rxer');
+      const tx = await t.user('txer');
+      const chat = await tx.client.openDirect(rx.session.account.id);
+
+      const first = recorder(rx.client, undefined);
+      await first.stream.synced();
+      const p0 = first.stream.pts!;
+      first.stream.close();
+
+      for (let i = 0; i < 5; i++) await tx.client.send(chat.id, `old${i}`);
+      const pOld = p0 + 5;
+      // Updates are stamped in ms; step past the cut so that it separates the two batches.
+      await sleep(5);
+      const cutAt = Date.now();
+      await sleep(5);
+      for (let i = 0; i < 5; i++) await tx.client.send(chat.id, `new${i}`);
+      const { services } = t.server;
+      const pruned = await services.updates.prune(services.database.db, cutAt);
+      assert.ok(pruned >= 10, `pruned the old updates of both accounts (${pruned})`);
+      const current = await services.updates.currentPts(services.database.db, rx.session.account.id);
+      assert.equal(current, pOld + 5);
+
+      for (const from of [0, p0, pOld - 1]) {
+        const dev = recorder(rx.client, from);
+        await dev.stream.synced();
+        assert.deepEqual(dev.resyncs, [current], `resume from pts ${from} (pruned) → resync`);
+        assert.deepEqual(dev.updates, [], `resume from pts ${from}: no partial replay`);
+        dev.stream.close();
+      }
+      const fromHttp = await rx.client.difference(p0);
+      assert.equal(fromHttp.tooLong, true);
+
+      const dev = recorder(rx.client, pOld);
+      await dev.stream.synced();
+      assert.deepEqual(dev.resyncs, []);
+      assert.deepEqual(dev.updates.map((u) => u.pts), [pOld + 1, pOld + 2, pOld + 3, pOld + 4, pOld + 5]);
+      assert.deepEqual(texts(dev.updates), ['new0', 'new1', 'new2', 'new3', 'new4']);
+      dev.stream.close();
+    });
+  });
+}

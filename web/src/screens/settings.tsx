@@ -1,0 +1,238 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { decodeLinkPayload } from '../../../src/protocol/link.js';
+import type { AccountView, ContactView, DeviceView, SelfView } from '../../../src/protocol/views.js';
+import { useStore, errorText, formatTime } from '../ui/hooks.js';
+import { Avatar } from '../ui/avatar.js';
+import { LANGS, type Lang } from '../i18n.js';
+import type { Store } from '../state/store.js';
+
+/** Settings panel in the sidebar: profile, language, devices, link a device, contacts, blocked users. */
+export function Settings() {
+  const store = useStore();
+  const t = store.t.bind(store);
+  const section = store.route.name === 'settings' ? store.route.section : undefined;
+  const back = () => store.navigate(section ? '/settings' : '/');
+  const titles: Record<string, string> = { devices: t('devices'), link: t('linkDevice'), contacts: t('contacts'), blocked: t('blocked'), profile: t('profile') };
+  return (
+    <div class="panel settings" data-testid="settings">
+      <header class="side-head"><button class="icon-btn" aria-label={t('back')} onClick={back} data-testid="settings-back">←</button><h2>{section ? titles[section] : t('settings')}</h2></header>
+      <div class="panel-scroll">
+        {!section && <Overview store={store} />}
+        {section === 'devices' && <Devices store={store} />}
+        {section === 'link' && <LinkDevice store={store} />}
+        {section === 'contacts' && <Contacts store={store} />}
+        {section === 'blocked' && <Blocked store={store} />}
+        {section === 'profile' && <Profile store={store} />}
+      </div>
+    </div>
+  );
+}
+
+function Overview({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const me = store.me!;
+  const item = (path: string, icon: string, label: string) => (
+    <li><button class="settings-item" onClick={() => store.navigate(`/settings/${path}`)} data-testid={`settings-${path}`}><span aria-hidden="true">{icon}</span>{label}</button></li>
+  );
+  return (
+    <>
+      <div class="profile-card"><Avatar id={me.id} name={me.displayName || me.username} size={72} /><div><h3 data-testid="my-name">{me.displayName || me.username}</h3><p class="muted">@{me.username}</p></div></div>
+      <ul class="settings-list">
+        {item('profile', '👤', t('profile'))}
+        {item('link', '📷', t('linkDevice'))}
+        {item('devices', '💻', t('devices'))}
+        {item('contacts', '📇', t('contacts'))}
+        {item('blocked', '⛔', t('blocked'))}
+      </ul>
+      <label class="settings-row">{t('language')}
+        <select aria-label={t('language')} value={store.lang} onChange={(e) => store.setLang((e.target as HTMLSelectElement).value as Lang)} data-testid="language-select">
+          {LANGS.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
+        </select>
+      </label>
+      <p class="muted small-print">{t('shortcuts')}</p>
+      <button class="danger wide" onClick={() => void store.logout()} data-testid="logout">{t('logout')}</button>
+    </>
+  );
+}
+
+function Profile({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [name, setName] = useState(store.me?.displayName ?? '');
+  const [msg, setMsg] = useState('');
+  return (
+    <form class="form" onSubmit={async (e) => {
+      e.preventDefault();
+      try {
+        const me = await store.client.call<SelfView>('me.update', { displayName: name.trim() });
+        if (store.session) {
+          store.session.account = me;
+          localStorage.setItem('parley.session', JSON.stringify(store.session));
+        }
+        setMsg('✓');
+        store.emit();
+      } catch (err) {
+        setMsg(errorText(store, err));
+      }
+    }}>
+      <label>{t('displayName')}<input aria-label={t('displayName')} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="profile-name" /></label>
+      <button class="primary" type="submit">{t('save')}</button>
+      {msg && <p role="status">{msg}</p>}
+      <h3>{t('changePassword')}</h3>
+      <p class="muted">{t('passwordChangeUnavailable')}</p>
+    </form>
+  );
+}
+
+function Devices({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [devices, setDevices] = useState<DeviceView[]>([]);
+  const [error, setError] = useState('');
+  const load = () => void store.client.devices().then(setDevices).catch((err: unknown) => setError(errorText(store, err)));
+  useEffect(load, []);
+  return (
+    <ul class="device-list" data-testid="device-list">
+      {devices.map((d) => (
+        <li key={d.id} class="device" data-testid="device" data-device-id={d.id} data-current={d.current ? 'true' : 'false'}>
+          <span class="device-icon" aria-hidden="true">{d.platform === 'web' ? '🌐' : '💻'}</span>
+          <div class="device-body"><strong>{d.name || d.platform}</strong>{d.current && <span class="tag" data-testid="current-device">{t('thisDevice')}</span>}
+            <small class="muted">{t('lastSeen', { t: formatTime(d.lastSeenAt, store.lang) })}</small></div>
+          {!d.current && <button class="small danger" aria-label={`${t('revoke')} ${d.name}`} onClick={() => void store.client.revokeDevice(d.id).then(load).catch((err: unknown) => setError(errorText(store, err)))} data-testid="revoke-device">{t('revoke')}</button>}
+        </li>
+      ))}
+      {error && <p class="error" role="alert">{error}</p>}
+    </ul>
+  );
+}
+
+interface Detector { detect(source: CanvasImageSource): Promise<Array<{ rawValue: string }>> }
+
+/** Approves a new device: scan its QR code with the camera (BarcodeDetector) or paste its text. */
+function LinkDevice({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [code, setCode] = useState('');
+  const [msg, setMsg] = useState('');
+  const [error, setError] = useState('');
+  const [scanning, setScanning] = useState(false);
+  const video = useRef<HTMLVideoElement>(null);
+  const canScan = typeof (window as unknown as { BarcodeDetector?: unknown }).BarcodeDetector === 'function' && !!navigator.mediaDevices;
+
+  const approve = async (text: string) => {
+    setError('');
+    setMsg('');
+    const payload = decodeLinkPayload(text.trim());
+    const token = payload?.token ?? (/^[A-Za-z0-9_-]{16,128}$/.test(text.trim()) ? text.trim() : undefined);
+    if (!token) {
+      setError(t('err_link_token_invalid'));
+      return;
+    }
+    try {
+      const r = await store.client.approveLink(token);
+      setMsg(t('linkApproved', { name: r.deviceName }));
+      setCode('');
+    } catch (err) {
+      setError(errorText(store, err));
+    }
+  };
+
+  useEffect(() => {
+    if (!scanning) return;
+    let stream: MediaStream | undefined;
+    let stop = false;
+    void (async () => {
+      try {
+        const Ctor = (window as unknown as { BarcodeDetector: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
+        const detector = new Ctor({ formats: ['qr_code'] });
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+        if (!video.current) return;
+        video.current.srcObject = stream;
+        await video.current.play();
+        while (!stop) {
+          const found = await detector.detect(video.current).catch(() => []);
+          const hit = found.find((f) => f.rawValue.startsWith('parley://link?'));
+          if (hit) {
+            setScanning(false);
+            await approve(hit.rawValue);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } catch (err) {
+        setError(String((err as Error).message ?? err));
+        setScanning(false);
+      }
+    })();
+    return () => {
+      stop = true;
+      stream?.getTracks().forEach((tr) => tr.stop());
+    };
+  }, [scanning]);
+
+  return (
+    <div class="form" data-testid="link-device">
+      <p class="muted">{t('linkDeviceHelp')}</p>
+      {canScan && <button type="button" onClick={() => setScanning(!scanning)} data-testid="scan-toggle">{scanning ? t('stopScan') : t('scan')}</button>}
+      {scanning && <video ref={video} class="scanner" muted playsInline aria-label={t('scan')} />}
+      <form onSubmit={(e) => { e.preventDefault(); void approve(code); }}>
+        <label>{t('pasteCode')}<textarea aria-label={t('pasteCode')} rows={3} value={code} onInput={(e) => setCode((e.target as HTMLTextAreaElement).value)} placeholder="parley://link?v=1&…" data-testid="link-code-input" /></label>
+        <button class="primary" type="submit" disabled={!code.trim()} data-testid="link-approve">{t('approve')}</button>
+      </form>
+      {msg && <p class="success" role="status" data-testid="link-approved">{msg}</p>}
+      {error && <p class="error" role="alert" data-testid="link-error">{error}</p>}
+    </div>
+  );
+}
+
+function Contacts({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [contacts, setContacts] = useState<ContactView[]>([]);
+  const [name, setName] = useState('');
+  const [error, setError] = useState('');
+  const load = () => void store.client.contacts().then(setContacts).catch((err: unknown) => setError(errorText(store, err)));
+  useEffect(load, []);
+  return (
+    <div data-testid="contacts">
+      <form class="row-form" onSubmit={async (e) => {
+        e.preventDefault();
+        setError('');
+        try {
+          const acc = await store.client.resolve(name.replace(/^@/, '').trim());
+          await store.client.call('contacts.add', { accountId: acc.id });
+          setName('');
+          load();
+        } catch (err) {
+          setError(errorText(store, err));
+        }
+      }}>
+        <input aria-label={t('username')} placeholder={t('username')} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="contact-input" />
+        <button type="submit" data-testid="contact-add">{t('addContact')}</button>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      <ul class="member-list">
+        {contacts.map((c) => (
+          <li key={c.account.id} data-testid="contact">
+            <Avatar id={c.account.id} name={c.name || c.account.username} size={36} />
+            <button class="member-name link-like" onClick={async () => { const chat = await store.client.openDirect(c.account.id); store.upsertChat(chat); store.navigate(`/chat/${chat.id}`); }}>{c.name || c.account.displayName}<small class="muted"> @{c.account.username}</small></button>
+            <button class="small" onClick={() => void store.client.call('contacts.remove', { accountId: c.account.id }).then(load)}>{t('remove')}</button>
+          </li>
+        ))}
+        {!contacts.length && <li class="muted">{t('noContacts')}</li>}
+      </ul>
+    </div>
+  );
+}
+
+function Blocked({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [list, setList] = useState<AccountView[]>([]);
+  const load = () => void store.client.call<AccountView[]>('blocks.list').then(setList).catch(() => undefined);
+  useEffect(load, []);
+  return (
+    <ul class="member-list" data-testid="blocked-list">
+      {list.map((a) => (
+        <li key={a.id}><Avatar id={a.id} name={a.displayName || a.username} size={36} /><span class="member-name">{a.displayName}<small class="muted"> @{a.username}</small></span>
+          <button class="small" onClick={() => void store.client.call('blocks.remove', { accountId: a.id }).then(() => { store.blocked.delete(a.id); load(); })}>{t('unblock')}</button></li>
+      ))}
+      {!list.length && <li class="muted">{t('noBlocked')}</li>}
+    </ul>
+  );
+}
