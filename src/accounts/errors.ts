@@ -21,6 +21,5 @@ export const AccountErrors = defineErrors({
   link_token_invalid: { http: 404, ws: 4404, message: 'Unknown link token' },
   link_token_expired: { http: 410, ws: 4410, message: 'The link token has expired: show a new QR code' },
   link_token_used: { http: 409, ws: 4409, message: 'The link token was already used' },
-  link_pending: { http: 202, ws: 4202, message: 'Waiting for approval on a logged-in device' },
   link_account_mismatch: { http: 403, ws: 4403, message: 'The link request names a different account' },
 });

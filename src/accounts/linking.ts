@@ -90,7 +90,11 @@ export class Linking {
       if (!row || !safeEqual(row.claim_hash, hashToken(String(claimSecret)))) throw new AppError('link_token_invalid');
       if (row.claimed_at !== null) throw new AppError('link_token_used');
       const now = this.clock.now();
-      if (row.approved_account_id !== null) return this.finish(hash, row.approved_account_id, row.device_name, row.platform);
+      // An approved token stays claimable for one more lifetime, then it is dead like any other.
+      if (row.approved_account_id !== null) {
+        if (now > row.expires_at + this.ttlMs) throw new AppError('link_token_expired');
+        return this.finish(hash, row.approved_account_id, row.device_name, row.platform);
+      }
       if (row.expires_at <= now) throw new AppError('link_token_expired');
       const remaining = Math.min(deadline, row.expires_at) - now;
       if (remaining <= 0) return { status: 'pending', expiresAt: row.expires_at };

@@ -91,6 +91,26 @@ export class Sessions {
     this.bus.publish(Topics.device(deviceId), { type: 'revoked' });
   }
 
+  /**
+   * Which of `deviceIds` may no longer be connected (revoked, or account disabled). The update
+   * channel asks periodically, so a revocation made by another process (the CLI, another node)
+   * also closes live connections.
+   */
+  async cutOff(deviceIds: number[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < deviceIds.length; i += 1000) {
+      const rows = await this.db
+        .selectFrom('devices')
+        .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+        .select('devices.id')
+        .where('devices.id', 'in', deviceIds.slice(i, i + 1000))
+        .where((eb) => eb.or([eb('devices.revoked_at', 'is not', null), eb('accounts.disabled', '=', 1)]))
+        .execute();
+      for (const r of rows) out.push(r.id);
+    }
+    return out;
+  }
+
   /** Revokes every device of an account (account disabled by an operator). */
   async revokeAll(accountId: number): Promise<void> {
     const devices = await this.db.selectFrom('devices').select('id').where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();

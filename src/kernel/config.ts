@@ -59,6 +59,8 @@ export const ConfigSchema = Type.Object(
         /** Updates older than this are pruned; a device further behind must resync. */
         retentionDays: Type.Integer({ default: 30, minimum: 1 }),
         frameLimitBytes: Type.Integer({ default: 65536, minimum: 1024 }),
+        /** How often open connections are checked against revoked devices and disabled accounts. */
+        sessionCheckMs: Type.Integer({ default: 5000, minimum: 100 }),
         /** How long a new connection may take to authenticate. */
         helloTimeoutMs: Type.Integer({ default: 10000, minimum: 100 }),
       },

@@ -47,6 +47,7 @@ test('web client in Chromium', { timeout: 300000 }, async (t) => {
     assert.match(weak ?? '', /too easy to guess/);
     await shot(a.page, '02-signup-weak-password');
     await a.page.fill('input[name=password]', PASSWORD);
+    await a.page.fill('input[name=displayName]', 'Alice');
     await a.page.click(tid('signup-submit'));
     await a.page.waitForSelector(tid('messenger'));
     await waitOnline(a.page);

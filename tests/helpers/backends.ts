@@ -10,7 +10,7 @@ export type Backend = 'sqlite' | 'postgres';
 /** Storage back ends the shared suites run on (ARCHITECTURE.md convention 8). */
 export const BACKENDS: Backend[] = (process.env.BACKENDS ?? 'sqlite,postgres').split(',').map((b) => b.trim()).filter(Boolean) as Backend[];
 
-export const PG_URL = process.env.PARLEY_TEST_PG_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestStore {
   /** Config overrides that point Parley at this store. */

@@ -40,42 +40,69 @@ for (const backend of BACKENDS) {
       const senders = await Promise.all(Array.from({ length: SENDERS }, (_, i) => t.user(`sender${i}`)));
       const chat = await senders[0]!.client.createGroup('firehose', [rx.session.account.id, ...senders.map((s) => s.session.account.id)]);
 
-      // The receiving device: its socket is cut at random points, politely (close frame) or abruptly (terminate).
+      // The receiving device. Three kinds of cut, chosen by the seeded PRNG: a polite close (close
+      // frame) or an abrupt terminate (no close frame), both followed by the SDK's own reconnect; or
+      // the app going away (close()) and coming back after more sends as a new stream from its stored pts.
       const sockets = trackingWebSocket();
       const rxClient = new ParleyClient({ baseUrl: t.url, token: rx.session.token, WebSocket: sockets.factory });
       const seen: Update[] = [];
       const resyncs: number[] = [];
-      const stats = { drops: 0, terminations: 0, dropsWhileSyncing: 0, welcomes: 0 };
+      const stats = { drops: 0, terminations: 0, restarts: 0, cutsWhileSyncing: 0, welcomes: 0, longestOffline: 0 };
       let chaos = true;
+      let acked = 0;
       let nextCutAt = rng.int(1, 600);
+      /** While the app is away: reopen once `acked` reaches this (Infinity: after the sends). */
+      let reopenAt: number | undefined;
+      let offlineSince = 0;
+      let storedPts: number | undefined;
+      let stream!: UpdateStream;
+      const open = (): void => {
+        if (reopenAt !== undefined) stats.longestOffline = Math.max(stats.longestOffline, acked - offlineSince);
+        reopenAt = undefined;
+        stream = rxClient.connect({
+          ...(storedPts !== undefined ? { pts: storedPts } : {}),
+          onUpdate: (u) => {
+            seen.push(u);
+            if (chaos && seen.length >= nextCutAt) {
+              nextCutAt = seen.length + rng.int(1, 600);
+              cut();
+            }
+          },
+          onResync: (p) => resyncs.push(p),
+          onState: (state) => {
+            if (state !== 'syncing') return;
+            stats.welcomes++;
+            // Sometimes cut right after welcome, while the server is replaying what was missed.
+            if (chaos && rng.next() < 0.2) {
+              stats.cutsWhileSyncing++;
+              cut();
+            }
+          },
+        });
+      };
+      const goAway = (until: number): void => {
+        if (reopenAt !== undefined) return;
+        storedPts = stream.pts;
+        stream.close();
+        stats.restarts++;
+        offlineSince = acked;
+        reopenAt = until;
+      };
       const cut = (): void => {
-        if (rng.next() < 0.5 && sockets.terminateLatest()) stats.terminations++;
+        if (reopenAt !== undefined) return;
+        const r = rng.next();
+        if (r < 0.15) goAway(acked + rng.int(200, 2500));
+        else if (r < 0.55 && sockets.terminateLatest()) stats.terminations++;
         else {
           stream.drop();
           stats.drops++;
         }
       };
-      const stream: UpdateStream = rxClient.connect({
-        onUpdate: (u) => {
-          seen.push(u);
-          if (chaos && seen.length >= nextCutAt) {
-            nextCutAt = seen.length + rng.int(1, 600);
-            cut();
-          }
-        },
-        onResync: (p) => resyncs.push(p),
-        onState: (state) => {
-          if (state !== 'syncing') return;
-          stats.welcomes++;
-          // Sometimes cut right after welcome, while the server is replaying what was missed.
-          if (chaos && rng.next() < 0.2) {
-            stats.dropsWhileSyncing++;
-            cut();
-          }
-        },
-      });
+      open();
       await stream.synced();
       const startPts = stream.pts!;
+      // The last stretch of sends happens while the app is away: it comes back to a long backlog.
+      const finalAwayAt = TOTAL - (TOTAL >= 6000 ? rng.int(1200, 3000) : rng.int(TOTAL >> 2, TOTAL >> 1));
 
       // Senders: several sequential lanes per sender account, each over that account's update channel.
       const senderStreams = senders.map((s) => s.client.connect({}));
@@ -86,25 +113,40 @@ for (const backend of BACKENDS) {
         Array.from({ length: lanes }, async (_, lane) => {
           const s = senderStreams[lane % SENDERS]!;
           for (let k = lane; k < TOTAL; k += lanes) {
-            const params = { chatId: chat.id, randomId: `gap-${k}`, text: `m${k}` };
-            const m = process.env.PARLEY_GAP_VIA === 'http' ? await senders[lane % SENDERS]!.client.call<MessageView>('messages.send', params) : await s.call<MessageView>('messages.send', params);
+            const m = await s.call<MessageView>('messages.send', { chatId: chat.id, randomId: `gap-${k}`, text: `m${k}` });
             assert.equal(m.text, `m${k}`);
+            acked++;
+            if (reopenAt !== undefined && acked >= reopenAt) open();
+            if (acked === finalAwayAt) {
+              if (reopenAt !== undefined) open();
+              goAway(Infinity);
+            }
           }
         }),
       );
       const sendMs = Date.now() - started;
       chaos = false;
 
-      // The device resumes (it may be disconnected right now) and catches up to the account's pts.
+      // The device resumes and catches up to the account's pts.
       const finalPts = await t.server.services.updates.currentPts(t.server.services.database.db, rx.session.account.id);
       assert.equal(finalPts - startPts, TOTAL, 'each send appends exactly one update to the receiver log');
+      assert.notEqual(reopenAt, undefined, 'the device is away when the sends finish');
+      const backlog = finalPts - storedPts!;
+      open();
       await eventually(() => stream.state === 'online' && stream.pts === finalPts, 60000, `receiver to catch up to pts ${finalPts}`).catch((err: Error) => {
         throw new Error(`${err.message}; stream at pts ${stream.pts} (${stream.state}), saw ${seen.length} updates`);
       });
-      console.log(`[gap-recovery ${backend}] sends=${TOTAL} lanes=${lanes} sendMs=${sendMs} cuts: close=${stats.drops} terminate=${stats.terminations} (during replay ${stats.dropsWhileSyncing}) welcomes=${stats.welcomes} received=${seen.length} resyncs=${resyncs.length}`);
+      // One more message once caught up: had anything been queued twice, it would arrive before this one.
+      await senderStreams[0]!.call('messages.send', { chatId: chat.id, randomId: 'gap-sentinel', text: 'sentinel' });
+      await eventually(() => stream.pts === finalPts + 1, 20000, 'the sentinel');
+      const sentinel = seen.pop()!;
+      assert.equal(sentinel.type === 'message.new' && sentinel.data.message.text, 'sentinel');
+      assert.equal(sentinel.pts, finalPts + 1);
+      console.log(`[gap-recovery ${backend}] sends=${TOTAL} lanes=${lanes} sendMs=${sendMs} cuts: close=${stats.drops} terminate=${stats.terminations} app-restart=${stats.restarts} (during replay ${stats.cutsWhileSyncing}) welcomes=${stats.welcomes} longest-offline=${stats.longestOffline} final-backlog=${backlog} received=${seen.length} resyncs=${resyncs.length}`);
 
       assert.deepEqual(resyncs, [], 'a device within maxDifference is never told to resync');
-      assert.ok(stats.drops + stats.terminations > 5, 'the schedule actually cut the connection several times');
+      assert.ok(stats.drops + stats.terminations + stats.restarts > 5, 'the schedule actually cut the connection several times');
+      assert.ok(backlog >= TOTAL - finalAwayAt, `the final resume replays the whole last stretch (${backlog})`);
       // pts: contiguous, no gap, no duplicate, in order.
       const pts = seen.map((u) => u.pts);
       assert.deepEqual(pts, Array.from({ length: TOTAL }, (_, i) => startPts + 1 + i), 'pts contiguous from the resume point, each once');

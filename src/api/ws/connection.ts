@@ -47,6 +47,10 @@ export class UpdateConnection {
     return this.caller !== undefined;
   }
 
+  get deviceId(): number | undefined {
+    return this.caller?.deviceId;
+  }
+
   /** Closes with a code from the error registry (or a raw close code). */
   close(code: number, reason: string): void {
     if (this.closed) return;

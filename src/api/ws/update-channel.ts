@@ -17,6 +17,7 @@ export class UpdateChannel {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<UpdateConnection>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly sessionCheck: NodeJS.Timeout;
 
   constructor(
     private readonly services: Services,
@@ -27,6 +28,8 @@ export class UpdateChannel {
     const sweepEvery = Math.max(50, Math.min(1000, Math.floor(Math.min(updates.helloTimeoutMs, updates.keepAliveMs) / 4)));
     this.sweep = setInterval(() => this.closeSilent(), sweepEvery);
     this.sweep.unref();
+    this.sessionCheck = setInterval(() => void this.closeCutOff(), updates.sessionCheckMs);
+    this.sessionCheck.unref();
   }
 
   get size(): number {
@@ -57,8 +60,24 @@ export class UpdateChannel {
     }
   }
 
+  /**
+   * Revocations on this node close connections at once through the Bus; this catches the rest
+   * (the CLI disabling an account, another node without a shared bus) within sessionCheckMs.
+   */
+  private async closeCutOff(): Promise<void> {
+    const byDevice = new Map<number, UpdateConnection>();
+    for (const c of this.connections) if (c.deviceId !== undefined) byDevice.set(c.deviceId, c);
+    if (byDevice.size === 0) return;
+    try {
+      for (const id of await this.services.sessions.cutOff([...byDevice.keys()])) byDevice.get(id)?.close(CloseCodes.revoked, 'device_revoked');
+    } catch (err) {
+      this.services.logger.warn({ err }, 'session check failed');
+    }
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    clearInterval(this.sessionCheck);
     for (const c of [...this.connections]) c.close(CloseCodes.goingAway, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

@@ -396,6 +396,7 @@ export class Store {
   }
 
   private onMessage(m: MessageView): void {
+    this.typing.get(m.chatId)?.delete(m.senderId);
     if (!this.chats.has(m.chatId)) {
       // A chat we did not know yet (someone wrote first, or added us).
       void this.client.chat(m.chatId).then((c) => {
