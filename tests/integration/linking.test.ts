@@ -102,6 +102,22 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await dave.client.devices()).map((d) => d.name), ['dave-1'], 'no device was created');
     });
 
+    it('an approved token stays claimable for one more lifetime, then answers link_token_expired', async () => {
+      const olga = await t.user('olga');
+      const late = t.client();
+      const req = await late.requestLink({});
+      await olga.client.approveLink(req.token);
+      clock.advance(2 * 60_000 + 1);
+      await rejectsWith(late.claimLink(req.token, req.claimSecret, 0), 'link_token_expired', 410);
+      assert.equal((await olga.client.devices()).length, 1, 'no device was created');
+
+      const slow = t.client();
+      const req2 = await slow.requestLink({});
+      await olga.client.approveLink(req2.token);
+      clock.advance(60_000 + 30_000);
+      assert.equal(approved(await slow.claimLink(req2.token, req2.claimSecret, 0)).account.username, 'olga');
+    });
+
     it('a long-poll on a token that expires while waiting ends, and the token stays dead', async () => {
       const erin = await t.user('erin');
       const dev = t.client();

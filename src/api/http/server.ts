@@ -126,8 +126,9 @@ function registerRoute(app: FastifyInstance, services: Services, compiled: Compi
 
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
-  if (typeof h !== 'string' || !h.startsWith('Bearer ')) return undefined;
-  return h.slice(7).trim();
+  // RFC 9110 §11.1: the scheme name is case-insensitive.
+  const m = typeof h === 'string' ? /^bearer +(\S+)\s*$/i.exec(h) : null;
+  return m?.[1];
 }
 
 function isLoopback(addr: string | undefined): boolean {
