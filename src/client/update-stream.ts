@@ -91,7 +91,11 @@ export class UpdateStream {
     ws.onopen = () => {
       this.sendFrame(this.pts === undefined ? { op: 'hello', token: this.opts.token } : { op: 'hello', token: this.opts.token, pts: this.pts });
     };
-    ws.onmessage = (ev) => this.onFrame(String(ev.data));
+    // After close() (or once replaced) a socket may still hand over frames it had buffered; the
+    // caller already stored its pts and may resume elsewhere, so delivering them would duplicate.
+    ws.onmessage = (ev) => {
+      if (this.ws === ws && !this.stopped) this.onFrame(String(ev.data));
+    };
     ws.onerror = () => undefined;
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;

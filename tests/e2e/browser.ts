@@ -24,6 +24,8 @@ export async function newPage(browser: Browser, baseURL: string): Promise<{ cont
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+  page.on('crash', () => process.stderr.write('[page crashed]\n'));
+  page.on('close', () => process.stderr.write('[page closed]\n'));
   return { context, page };
 }
 

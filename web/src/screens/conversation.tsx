@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useStore, errorText, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
 import { VirtualList } from '../ui/virtual-list.js';
+import { Icon } from '../ui/icons.js';
 import { ChatInfo, ForwardDialog } from './dialogs.js';
 import type { LocalMessage } from '../state/types.js';
 import type { Store } from '../state/store.js';
@@ -57,6 +58,7 @@ export function Conversation({ chatId }: { chatId: number }) {
           onTop={loadOlder}
           testid="message-list"
           label={chat.title}
+          renderKey={`${chat.peerReadMaxId ?? 0}:${store.lang}:${messages.length}`}
           render={(m, i) => <Bubble m={m} prev={messages[i - 1]} store={store} chatType={chat.type} peerRead={chat.peerReadMaxId ?? 0} onMenu={() => setMenuFor(m)} />}
         />
       </div>
@@ -89,7 +91,7 @@ function Bubble({ m, prev, store, chatType, peerRead, onMenu }: { m: LocalMessag
         <span class="meta">
           {m.editedAt && <span class="edited">{t('edited')}</span>}
           {formatTime(m.createdAt, store.lang)}
-          {own && <span class={`ticks ${state}`} aria-label={t(state === 'pending' ? 'pending' : state === 'failed' ? 'failed' : state === 'read' ? 'read' : 'sent')} data-testid="message-ticks">{state === 'pending' ? '🕓' : state === 'failed' ? '⚠' : state === 'read' ? '✓✓' : '✓'}</span>}
+          {own && <span class={`ticks ${state}`} aria-label={t(state === 'pending' ? 'pending' : state === 'failed' ? 'failed' : state === 'read' ? 'read' : 'sent')} data-testid="message-ticks"><Icon name={state === 'pending' ? 'clock' : state === 'failed' ? 'alert' : state === 'read' ? 'checks' : 'check'} size={14} /></span>}
         </span>
         <button class="msg-more" aria-label="Message actions" onClick={onMenu} data-testid="message-actions">⋯</button>
       </div>
@@ -110,12 +112,12 @@ function MessageMenu({ m, store, canDeleteAll, canPost, onClose, onReply, onEdit
     <div class="backdrop light" onClick={onClose}>
       <div class="menu" role="menu" aria-label="Message actions" data-testid="message-menu" onClick={(e) => e.stopPropagation()}>
         <p class="menu-preview">{m.text.slice(0, 80)}</p>
-        {canPost && <button role="menuitem" onClick={act(onReply)} data-testid="menu-reply">↩ {t('reply')}</button>}
-        {m.senderId === store.me?.id && <button role="menuitem" onClick={act(onEdit)} data-testid="menu-edit">✎ {t('edit')}</button>}
-        <button role="menuitem" onClick={act(() => navigator.clipboard?.writeText(m.text))}>⧉ {t('copy')}</button>
-        <button role="menuitem" onClick={act(onForward)} data-testid="menu-forward">➦ {t('forward')}</button>
-        <button role="menuitem" onClick={act(() => store.client.deleteMessages(m.chatId, [m.id], false).then(() => store.mergeMessages(m.chatId, [{ ...m, deleted: true }])))} data-testid="menu-delete-me">🗑 {t('deleteForMe')}</button>
-        {canDeleteAll && <button role="menuitem" class="danger" onClick={act(() => store.client.deleteMessages(m.chatId, [m.id], true))} data-testid="menu-delete-all">🗑 {t('deleteForEveryone')}</button>}
+        {canPost && <button role="menuitem" onClick={act(onReply)} data-testid="menu-reply">{t('reply')}</button>}
+        {m.senderId === store.me?.id && <button role="menuitem" onClick={act(onEdit)} data-testid="menu-edit">{t('edit')}</button>}
+        <button role="menuitem" onClick={act(() => navigator.clipboard?.writeText(m.text))}>{t('copy')}</button>
+        <button role="menuitem" onClick={act(onForward)} data-testid="menu-forward">{t('forward')}</button>
+        <button role="menuitem" onClick={act(() => store.client.deleteMessages(m.chatId, [m.id], false).then(() => store.mergeMessages(m.chatId, [{ ...m, deleted: true }])))} data-testid="menu-delete-me">{t('deleteForMe')}</button>
+        {canDeleteAll && <button role="menuitem" class="danger" onClick={act(() => store.client.deleteMessages(m.chatId, [m.id], true))} data-testid="menu-delete-all">{t('deleteForEveryone')}</button>}
       </div>
     </div>
   );
@@ -166,6 +168,8 @@ function Composer({ chatId, store, replyTo, editing, clear, editLast }: { chatId
     const value = text.trim();
     if (!value) return;
     clearTimeout(draftTimer.current);
+    // The receiver clears our typing mark when the message lands: announce the next one afresh.
+    lastTyping.current = 0;
     if (editing) {
       const id = editing.id;
       void store.client.edit(chatId, id, value).then((m) => store.mergeMessages(chatId, [m])).catch((err: unknown) => store.showToast(errorText(store, err)));

@@ -3,6 +3,7 @@ import { decodeLinkPayload } from '../../../src/protocol/link.js';
 import type { AccountView, ContactView, DeviceView, SelfView } from '../../../src/protocol/views.js';
 import { useStore, errorText, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
+import { Icon } from '../ui/icons.js';
 import { LANGS, type Lang } from '../i18n.js';
 import type { Store } from '../state/store.js';
 
@@ -32,17 +33,17 @@ function Overview({ store }: { store: Store }) {
   const t = store.t.bind(store);
   const me = store.me!;
   const item = (path: string, icon: string, label: string) => (
-    <li><button class="settings-item" onClick={() => store.navigate(`/settings/${path}`)} data-testid={`settings-${path}`}><span aria-hidden="true">{icon}</span>{label}</button></li>
+    <li><button class="settings-item" onClick={() => store.navigate(`/settings/${path}`)} data-testid={`settings-${path}`}><Icon name={icon} size={22} />{label}</button></li>
   );
   return (
     <>
       <div class="profile-card"><Avatar id={me.id} name={me.displayName || me.username} size={72} /><div><h3 data-testid="my-name">{me.displayName || me.username}</h3><p class="muted">@{me.username}</p></div></div>
       <ul class="settings-list">
-        {item('profile', '👤', t('profile'))}
-        {item('link', '📷', t('linkDevice'))}
-        {item('devices', '💻', t('devices'))}
-        {item('contacts', '📇', t('contacts'))}
-        {item('blocked', '⛔', t('blocked'))}
+        {item('profile', 'user', t('profile'))}
+        {item('link', 'qr', t('linkDevice'))}
+        {item('devices', 'devices', t('devices'))}
+        {item('contacts', 'contacts', t('contacts'))}
+        {item('blocked', 'block', t('blocked'))}
       </ul>
       <label class="settings-row">{t('language')}
         <select aria-label={t('language')} value={store.lang} onChange={(e) => store.setLang((e.target as HTMLSelectElement).value as Lang)} data-testid="language-select">
@@ -93,7 +94,7 @@ function Devices({ store }: { store: Store }) {
     <ul class="device-list" data-testid="device-list">
       {devices.map((d) => (
         <li key={d.id} class="device" data-testid="device" data-device-id={d.id} data-current={d.current ? 'true' : 'false'}>
-          <span class="device-icon" aria-hidden="true">{d.platform === 'web' ? '🌐' : '💻'}</span>
+          <span class="device-icon" aria-hidden="true">{d.platform === 'web' ? '🌐' : 'devices'}</span>
           <div class="device-body"><strong>{d.name || d.platform}</strong>{d.current && <span class="tag" data-testid="current-device">{t('thisDevice')}</span>}
             <small class="muted">{t('lastSeen', { t: formatTime(d.lastSeenAt, store.lang) })}</small></div>
           {!d.current && <button class="small danger" aria-label={`${t('revoke')} ${d.name}`} onClick={() => void store.client.revokeDevice(d.id).then(load).catch((err: unknown) => setError(errorText(store, err)))} data-testid="revoke-device">{t('revoke')}</button>}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useStore, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
+import { Icon } from '../ui/icons.js';
 import { Settings } from './settings.js';
 import { NewChatDialog } from './dialogs.js';
 import type { ChatEntry } from '../state/types.js';
@@ -64,7 +65,7 @@ function ChatRow({ chat, store, selected }: { chat: ChatEntry; store: Store; sel
   else if (chat.draft && !selected) preview = `${t('draft')}: ${chat.draft}`;
   else if (last) preview = (chat.type === 'group' ? `${last.senderId === store.me?.id ? t('you') : store.nameOf(last.senderId)}: ` : last.senderId === store.me?.id && chat.type === 'direct' ? `${t('you')}: ` : '') + last.text;
   else preview = '';
-  const kindIcon = chat.type === 'channel' ? '📢 ' : chat.type === 'group' ? '👥 ' : '';
+  const kindIcon = chat.type === 'channel' ? <Icon name="megaphone" size={15} /> : chat.type === 'group' ? <Icon name="group" size={15} /> : null;
   return (
     <li role="option" aria-selected={selected} class={`chat-row ${selected ? 'selected' : ''}`} data-testid="chat-row" data-chat-id={chat.id} data-title={chat.title}
       tabIndex={0} onClick={() => store.navigate(`/chat/${chat.id}`)} onKeyDown={(e) => e.key === 'Enter' && store.navigate(`/chat/${chat.id}`)}>
@@ -72,7 +73,7 @@ function ChatRow({ chat, store, selected }: { chat: ChatEntry; store: Store; sel
       <div class="chat-row-body">
         <div class="chat-row-top">
           <span class="chat-title">{kindIcon}{chat.title}</span>
-          {last && <span class="chat-time">{last.senderId === store.me?.id && <span class={`ticks ${(chat.peerReadMaxId ?? 0) >= last.id ? 'read' : ''}`}>{(chat.peerReadMaxId ?? 0) >= last.id ? '✓✓' : '✓'}</span>}{formatTime(last.createdAt, store.lang)}</span>}
+          {last && <span class="chat-time">{last.senderId === store.me?.id && <span class="ticks"><Icon name={(chat.peerReadMaxId ?? 0) >= last.id ? 'checks' : 'check'} size={14} /></span>}{formatTime(last.createdAt, store.lang)}</span>}
         </div>
         <div class="chat-row-bottom">
           <span class={`chat-preview ${typing.length ? 'typing' : ''} ${chat.draft && !selected && !typing.length ? 'draft' : ''}`} data-testid="chat-preview">{preview}</span>

@@ -61,7 +61,19 @@ export class Store {
       this.route = parseRoute(location.pathname);
       this.emit();
     });
-    window.addEventListener('online', () => void this.flushOutbox());
+    // The browser knows about a dropped network before a WebSocket notices: show it at once, and
+    // reconnect (resuming from our pts) as soon as the network is back rather than after backoff.
+    window.addEventListener('offline', () => {
+      if (!this.session) return;
+      this.conn = 'offline';
+      this.stream?.drop();
+      this.emit();
+    });
+    window.addEventListener('online', () => {
+      if (!this.session || this.booting) return;
+      this.connect(this.stream?.pts ?? this.pts);
+      void this.flushOutbox();
+    });
   }
 
   subscribe(fn: () => void): () => void {
@@ -245,7 +257,7 @@ export class Store {
           void this.logout('device_revoked');
           return;
         }
-        this.conn = state === 'closed' ? 'offline' : state;
+        this.conn = state === 'closed' || (state === 'connecting' && !navigator.onLine) ? 'offline' : state;
         this.emit();
         if (state === 'online') void this.onOnline();
       },

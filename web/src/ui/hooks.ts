@@ -37,9 +37,11 @@ export function colorFor(id: number): string {
   return COLORS[Math.abs(id) % COLORS.length]!;
 }
 
+const formats = new Map<string, { time: Intl.DateTimeFormat; date: Intl.DateTimeFormat }>();
+/** Message time (today) or date; formatters are cached (creating one per row is slow). */
 export function formatTime(ts: number, lang: string): string {
+  let f = formats.get(lang);
+  if (!f) formats.set(lang, (f = { time: new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }), date: new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }) }));
   const d = new Date(ts);
-  const now = new Date();
-  if (d.toDateString() === now.toDateString()) return d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-  return d.toLocaleDateString(lang, { day: 'numeric', month: 'short' });
+  return (d.toDateString() === new Date().toDateString() ? f.time : f.date).format(d);
 }
