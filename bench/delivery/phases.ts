@@ -20,11 +20,10 @@ async function drain(fleet: Fleet, phase: string, expected: number, quietMs: num
   const end = Date.now() + maxMs;
   let count = -1;
   let changed = Date.now();
-  let last = 0;
   for (;;) {
     const r = await fleet.each<Receipts>(() => ({ cmd: 'receipts', phase }), 10_000);
     const now = r.reduce((a, x) => a + x.count, 0);
-    last = Math.max(...r.map((x) => x.last));
+    const last = Math.max(...r.map((x) => x.last));
     if (now !== count) changed = Date.now();
     count = now;
     if (count >= expected || Date.now() - changed > quietMs || Date.now() > end) return { count, last };

@@ -115,6 +115,27 @@ export class Accounts {
     return { ...session, account: await this.self(row.id) };
   }
 
+  /**
+   * Changes the caller's password: the current one must verify (invalid_credentials otherwise,
+   * after the same argon2 work as a login), the new one passes the registration rules. Every
+   * other device is logged out and approved-but-unclaimed link tokens die, so whoever knew the
+   * old password keeps nothing; the calling device stays in.
+   */
+  async changePassword(caller: Caller, currentPassword: string, newPassword: string): Promise<{ ok: true; revokedDevices: number }> {
+    const row = await this.db.selectFrom('accounts').select(['username', 'password_hash']).where('id', '=', caller.accountId).executeTakeFirst();
+    if (!row) throw new AppError('account_not_found');
+    if (!(await verifyPassword(row.password_hash, String(currentPassword ?? '')))) throw new AppError('invalid_credentials');
+    assertStrongPassword(newPassword, row.username, this.policy);
+    const passwordHash = await hashPassword(newPassword, this.policy);
+    const revoked = await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', caller.accountId).execute();
+      await tx.deleteFrom('link_tokens').where('approved_account_id', '=', caller.accountId).where('claimed_at', 'is', null).execute();
+      return this.sessions.revokeOthers(tx, caller);
+    });
+    this.sessions.announceRevoked(revoked);
+    return { ok: true, revokedDevices: revoked.length };
+  }
+
   async self(accountId: number): Promise<SelfView> {
     const r = await this.db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (!r) throw new AppError('account_not_found');

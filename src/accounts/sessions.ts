@@ -111,6 +111,22 @@ export class Sessions {
     return out;
   }
 
+  /**
+   * Revokes every device of the caller's account except the calling one, inside `tx` (password
+   * change). Returns their ids: pass them to `announceRevoked` once `tx` has committed.
+   */
+  async revokeOthers(tx: Db, caller: Caller): Promise<number[]> {
+    const devices = await tx.selectFrom('devices').select('id').where('account_id', '=', caller.accountId).where('id', '!=', caller.deviceId).where('revoked_at', 'is', null).execute();
+    if (!devices.length) return [];
+    await tx.updateTable('devices').set({ revoked_at: this.clock.now() }).where('account_id', '=', caller.accountId).where('id', '!=', caller.deviceId).where('revoked_at', 'is', null).execute();
+    return devices.map((d) => d.id);
+  }
+
+  /** Closes the live connections of devices revoked in a committed transaction. */
+  announceRevoked(deviceIds: number[]): void {
+    for (const id of deviceIds) this.bus.publish(Topics.device(id), { type: 'revoked' });
+  }
+
   /** Revokes every device of an account (account disabled by an operator). */
   async revokeAll(accountId: number): Promise<void> {
     const devices = await this.db.selectFrom('devices').select('id').where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();

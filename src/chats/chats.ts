@@ -3,7 +3,8 @@ import { AppError } from '../kernel/errors.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Db } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/database.js';
-import type { ChatView, MemberRole, MemberView } from '../protocol/views.js';
+import type { ChatView, MemberRole, MemberView, MessageView } from '../protocol/views.js';
+import { messageView } from './views.js';
 import type { Caller } from '../accounts/sessions.js';
 import { Outbox, type UpdateLog } from '../updates/update-log.js';
 import { requireMembership, isAdmin, memberIds, validTitle, type ChatRow } from './members.js';
@@ -209,7 +210,10 @@ export class Chats {
   async view(db: Db, chatId: number, accountId: number): Promise<ChatView> {
     const { chat, member } = await requireMembership(db, chatId, accountId);
     const count = await db.selectFrom('chat_members').select((eb) => eb.fn.countAll<number>().as('n')).where('chat_id', '=', chatId).executeTakeFirstOrThrow();
-    const view: ChatView = { id: chat.id, type: chat.type, title: chat.title, role: member.role, lastMessageId: chat.last_message_id, readMaxId: member.read_max_id, pts: chat.pts, memberCount: Number(count.n) };
+    const view: ChatView = {
+      id: chat.id, type: chat.type, title: chat.title, role: member.role, lastMessageId: chat.last_message_id,
+      lastMessage: await this.lastVisibleMessage(db, chatId, accountId), readMaxId: member.read_max_id, pts: chat.pts, memberCount: Number(count.n),
+    };
     if (chat.type === 'direct') {
       const peer = await db
         .selectFrom('chat_members')
@@ -224,6 +228,24 @@ export class Chats {
       }
     }
     return view;
+  }
+
+  /**
+   * The chat list preview: newest message neither deleted nor hidden by `accountId` (the same rule
+   * as history, so the preview never shows what the chat does not). Walks the (chat_id, id) primary
+   * key backwards; each step is one hidden_messages primary-key probe.
+   */
+  private async lastVisibleMessage(db: Db, chatId: number, accountId: number): Promise<MessageView | null> {
+    const row = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('deleted', '=', 0)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('hidden_messages').select('message_id').where('hidden_messages.account_id', '=', accountId).where('hidden_messages.chat_id', '=', chatId).whereRef('hidden_messages.message_id', '=', 'messages.id'))))
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? messageView(row) : null;
   }
 
   private async changeMembership(chatId: number, work: (tx: Db, outbox: Outbox) => Promise<void>): Promise<void> {

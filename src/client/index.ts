@@ -51,6 +51,10 @@ export class ParleyClient {
 
   logout(): Promise<{ ok: true }> { return this.call('sessions.logout'); }
   me(): Promise<SelfView> { return this.call('me.get'); }
+  /** Changes the password; the server logs out every other device of the account. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ ok: true; revokedDevices: number }> {
+    return this.call('me.changePassword', { currentPassword, newPassword });
+  }
   devices(): Promise<DeviceView[]> { return this.call('devices.list'); }
   revokeDevice(deviceId: number): Promise<{ ok: true }> { return this.call('devices.revoke', { deviceId }); }
   resolve(username: string): Promise<AccountView> { return this.call('accounts.resolve', { username }); }

@@ -8,6 +8,7 @@ export const ROUTES = {
   'sessions.logout': ['DELETE', '/sessions/current'],
   'me.get': ['GET', '/me'],
   'me.update': ['PATCH', '/me'],
+  'me.changePassword': ['PUT', '/me/password'],
   'accounts.resolve': ['GET', '/accounts/by-username/:username'],
   'devices.list': ['GET', '/devices'],
   'devices.revoke': ['DELETE', '/devices/:deviceId'],

@@ -31,6 +31,11 @@ export interface ChatView {
   /** The caller's role. */
   role: MemberRole;
   lastMessageId: number;
+  /**
+   * Newest message the caller can see (not deleted, not hidden by the caller), for the chat list
+   * preview; null when there is none.
+   */
+  lastMessage: MessageView | null;
   /** Highest message id the caller has read. */
   readMaxId: number;
   /** Channel update sequence, for channel difference requests. */

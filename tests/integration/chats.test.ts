@@ -357,6 +357,25 @@ for (const backend of BACKENDS) {
         assert.equal(m3.senderId, bob.id);
       });
 
+      it('a chat view carries its last visible message: deleted and hidden-for-me ones are skipped', async () => {
+        const { alice, bob, chat } = await pair('lastmsg');
+        assert.equal((await alice.client.chat(chat.id)).lastMessage, null, 'no message yet');
+        const m1 = await alice.client.send(chat.id, 'first');
+        const m2 = await bob.client.send(chat.id, 'second');
+        const last = async (c: typeof alice) => (await c.client.chats()).find((x) => x.id === chat.id)!.lastMessage;
+        assert.deepEqual(await last(alice), m2);
+        assert.deepEqual(await last(bob), m2);
+        await alice.client.deleteMessages(chat.id, [m2.id], false);
+        assert.deepEqual((await alice.client.chat(chat.id)).lastMessage, m1, 'hidden for alice');
+        assert.deepEqual(await last(bob), m2, 'still there for bob');
+        await alice.client.deleteMessages(chat.id, [m1.id], true);
+        assert.equal((await alice.client.chat(chat.id)).lastMessage, null, 'nothing left alice can see');
+        assert.deepEqual((await bob.client.chat(chat.id)).lastMessage, m2);
+        await bob.client.deleteMessages(chat.id, [m2.id], true);
+        assert.equal((await bob.client.chat(chat.id)).lastMessage, null);
+        assert.equal((await bob.client.chat(chat.id)).lastMessageId, m2.id, 'lastMessageId still counts deleted ones');
+      });
+
       it('forward by reference points at the original; forwarding a forward keeps the origin', async () => {
         const alice = await user('fwda');
         const bob = await user('fwdb');

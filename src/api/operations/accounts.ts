@@ -39,6 +39,12 @@ export const accountOperations: Operation[] = [
     handler: ({ services, caller }, p) => services.accounts.updateProfile(caller, p),
   }),
   op({
+    name: 'me.changePassword', method: 'PUT', path: '/me/password', auth: true,
+    summary: 'Change the password (current one required); every other device is logged out',
+    params: Type.Object({ currentPassword: Type.String({ maxLength: 256 }), newPassword: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+    handler: ({ services, caller }, p) => services.accounts.changePassword(caller, p.currentPassword, p.newPassword),
+  }),
+  op({
     name: 'accounts.resolve', method: 'GET', path: '/accounts/by-username/:username', auth: true, summary: 'Find an account by username',
     params: Type.Object({ username: Type.String({ maxLength: 64 }) }),
     handler: ({ services }, p) => services.accounts.findByUsername(p.username),

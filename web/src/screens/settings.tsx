@@ -23,7 +23,7 @@ export function Settings() {
         {section === 'link' && <LinkDevice store={store} />}
         {section === 'contacts' && <Contacts store={store} />}
         {section === 'blocked' && <Blocked store={store} />}
-        {section === 'profile' && <Profile store={store} />}
+        {section === 'profile' && <><Profile store={store} /><ChangePassword store={store} /></>}
       </div>
     </div>
   );
@@ -78,8 +78,43 @@ function Profile({ store }: { store: Store }) {
       <label>{t('displayName')}<input aria-label={t('displayName')} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="profile-name" /></label>
       <button class="primary" type="submit">{t('save')}</button>
       {msg && <p role="status">{msg}</p>}
+    </form>
+  );
+}
+
+/** Password change: the server checks the current password and logs out every other device. */
+function ChangePassword({ store }: { store: Store }) {
+  const t = store.t.bind(store);
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState('');
+  const [error, setError] = useState('');
+  return (
+    <form class="form" data-testid="password-form" onSubmit={async (e) => {
+      e.preventDefault();
+      setMsg('');
+      setError('');
+      setBusy(true);
+      try {
+        const r = await store.client.changePassword(current, next);
+        setCurrent('');
+        setNext('');
+        setMsg(t('passwordChanged', { n: r.revokedDevices }));
+      } catch (err) {
+        if (store.handleAuthError(err)) return;
+        setError((err as { code?: string }).code === 'invalid_credentials' ? t('wrongCurrentPassword') : errorText(store, err));
+      } finally {
+        setBusy(false);
+      }
+    }}>
       <h3>{t('changePassword')}</h3>
-      <p class="muted">{t('passwordChangeUnavailable')}</p>
+      <label>{t('currentPassword')}<input type="password" name="currentPassword" autoComplete="current-password" value={current} onInput={(e) => setCurrent((e.target as HTMLInputElement).value)} data-testid="current-password" /></label>
+      <label>{t('newPassword')}<input type="password" name="newPassword" autoComplete="new-password" value={next} onInput={(e) => setNext((e.target as HTMLInputElement).value)} data-testid="new-password" /></label>
+      <p class="muted small-print">{t('passwordChangeHelp')}</p>
+      <button class="primary" type="submit" disabled={busy || !current || !next} data-testid="password-submit">{t('changePassword')}</button>
+      {msg && <p class="success" role="status" data-testid="password-changed">{msg}</p>}
+      {error && <p class="error" role="alert" data-testid="password-error">{error}</p>}
     </form>
   );
 }

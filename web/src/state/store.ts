@@ -211,19 +211,23 @@ export class Store {
     ]);
     const old = this.chats;
     this.chats = new Map();
+    // Each view carries its last visible message, so the list needs no history call per chat.
     for (const c of chats) this.chats.set(c.id, { ...old.get(c.id), ...c, channelPts: c.pts });
     for (const d of drafts) {
       const c = this.chats.get(d.chatId);
       if (c) c.draft = d.text;
     }
     for (const id of old.keys()) if (!this.chats.has(id)) this.removedChats.add(id);
+    // Cached messages that do not end at the chat's last message may hide a gap (a resync after a
+    // long absence): drop them; the conversation loads its newest page when opened.
+    for (const [id, list] of this.messages) {
+      const last = list[list.length - 1];
+      if (last && last.id === this.chats.get(id)?.lastMessage?.id) continue;
+      this.messages.delete(id);
+      this.historyDone.delete(id);
+      if (this.route.name === 'chats' && this.route.chatId === id) void this.loadOlder(id);
+    }
     this.blocked = new Set(blocked.map((a) => a.id));
-    // Last message of each chat for the list (newest first; capped so huge accounts stay quick).
-    const need = chats.filter((c) => c.lastMessageId > 0 && this.chats.get(c.id)?.lastMessage?.id !== c.lastMessageId).slice(0, 100);
-    await Promise.all(need.map(async (c) => {
-      const page = await this.client.history(c.id, { limit: 20 });
-      this.mergeMessages(c.id, page);
-    }));
     this.pts = pts;
     for (const id of this.chats.keys()) this.dirtyChats.add(id);
     this.scheduleSave();
@@ -403,6 +407,8 @@ export class Store {
     const prev = this.chats.get(view.id);
     const next: ChatEntry = { ...prev, ...view, channelPts: prev?.channelPts ?? view.pts };
     if (prev) next.lastMessageId = Math.max(prev.lastMessageId, view.lastMessageId);
+    // A view from the log (or a channel rename) may be older than messages we already applied.
+    if (prev?.lastMessage && (!view.lastMessage || prev.lastMessage.id > view.lastMessage.id)) next.lastMessage = prev.lastMessage;
     this.chats.set(view.id, next);
     this.touch(view.id);
   }
@@ -430,7 +436,9 @@ export class Store {
     const c = this.chats.get(chatId);
     if (c?.lastMessage && gone.has(c.lastMessage.id)) {
       const rest = (this.messages.get(chatId) ?? []).filter((m) => !m.pending);
-      c.lastMessage = rest[rest.length - 1];
+      c.lastMessage = rest[rest.length - 1] ?? null;
+      // History not loaded here: the server knows the message before it.
+      if (!c.lastMessage) void this.client.chat(chatId).then((v) => { this.onChatView(v); this.scheduleSave(); this.emit(); }).catch(() => undefined);
     }
     this.touch(chatId);
   }
@@ -608,7 +616,8 @@ export class Store {
     const changed = new Map<number, MessageView[]>();
     for (const id of this.dirtyChats) {
       const list = this.messages.get(id);
-      if (list) changed.set(id, list.filter((m) => !m.pending));
+      // A chat without a list in memory has none in the cache either (dropped, or never loaded).
+      changed.set(id, (list ?? []).filter((m) => !m.pending));
     }
     const removed = [...this.removedChats];
     this.dirtyChats.clear();

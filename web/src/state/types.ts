@@ -2,7 +2,6 @@ import type { ChatView, MessageView } from '../../../src/protocol/views.js';
 
 /** A chat as the client keeps it: the server's view plus what the client learned from updates. */
 export interface ChatEntry extends ChatView {
-  lastMessage?: MessageView;
   draft?: string;
   /** Highest message id another member has read (read receipts). */
   peerReadMaxId?: number;
