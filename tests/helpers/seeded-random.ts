@@ -9,8 +9,8 @@ export interface SeededRandom {
   int(min: number, max: number): number;
 }
 
-/** Seed from `PARLEY_TEST_SEED` when set (to replay a run), else a fresh random one. */
-export function seededRandom(seed: number = process.env.PARLEY_TEST_SEED ? Number(process.env.PARLEY_TEST_SEED) : randomInt(1, 2 ** 31)): SeededRandom {
+/** Seed from `TEST_SEED` when set (to replay a run), else a fresh random one. */
+export function seededRandom(seed: number = process.env.TEST_SEED ? Number(process.env.TEST_SEED) : randomInt(1, 2 ** 31)): SeededRandom {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -24,7 +24,10 @@ for (const backend of BACKENDS) {
   describe(`crash safety [${backend}]`, () => {
     let store: TestStore | undefined;
     const children: ChildServer[] = [];
+    /** Streams left open by a failing test would reconnect forever and keep the run alive. */
+    const streams: UpdateStream[] = [];
     after(async () => {
+      for (const s of streams) s.close();
       for (const c of children) await c.stop().catch(() => undefined);
       await store?.drop();
     });
@@ -33,7 +36,7 @@ for (const backend of BACKENDS) {
       const rng = seededRandom();
       // KILL_AFTER acknowledgements the server gets SIGKILL: counted, not timed.
       const killAfter = rng.int(300, 900);
-      console.log(`[crash-safety ${backend}] seed=${rng.seed} killAfter=${killAfter} acks (replay with PARLEY_TEST_SEED=${rng.seed})`);
+      console.log(`[crash-safety ${backend}] seed=${rng.seed} killAfter=${killAfter} acks (replay with TEST_SEED=${rng.seed})`);
       store = freshStore(backend);
       const schema = (store.overrides.database as { schema?: string } | undefined)?.schema;
       const start = async (): Promise<ChildServer> => {
@@ -55,7 +58,6 @@ for (const backend of BACKENDS) {
       const outcomes = new Map<string, Outcome>();
       let acked = 0;
       let killed = false;
-      const streams: UpdateStream[] = [];
       const burst = senders.map(async (sender, si) => {
         const http = client(server.url, sender.token);
         const ws = http.connect({ reconnect: false });
@@ -100,6 +102,7 @@ for (const backend of BACKENDS) {
       const seen: Update[] = [];
       const resyncs: number[] = [];
       const stream = rxClient.connect({ pts: 0, onUpdate: (u) => seen.push(u), onResync: (p) => resyncs.push(p) });
+      streams.push(stream);
       await stream.synced();
       const me = await rxClient.me();
       assert.deepEqual(resyncs, []);
