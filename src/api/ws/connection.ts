@@ -9,6 +9,8 @@ import type { Caller } from '../../accounts/sessions.js';
 import { validateParams, type CompiledOperation } from '../operations/index.js';
 
 const REPLAY_BATCH = 1000;
+/** Calls one device may have in flight; more are refused (rate_limited) instead of queueing without bound. */
+export const MAX_CALLS_IN_FLIGHT = 32;
 /** Past this many unsent bytes the device is not reading: close, it will resume from its pts. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -30,6 +32,7 @@ export class UpdateConnection {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly channelSubs = new Map<number, () => void>();
   private closed = false;
+  private callsInFlight = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -204,7 +207,9 @@ export class UpdateConnection {
 
   private async call(frame: Extract<ClientFrame, { op: 'call' }>): Promise<void> {
     const compiled = this.operations.get(frame.method);
+    this.callsInFlight++;
     try {
+      if (this.callsInFlight > MAX_CALLS_IN_FLIGHT) throw new AppError('rate_limited', { maxInFlight: MAX_CALLS_IN_FLIGHT });
       if (!compiled || !compiled.op.auth) throw new AppError('unknown_operation', { method: frame.method });
       const params = validateParams(compiled, frame.params);
       const result = await compiled.op.handler({ services: this.services, caller: this.caller!, ip: '' }, params as never);
@@ -215,6 +220,8 @@ export class UpdateConnection {
       if (!known) this.services.logger.error({ err, op: frame.method }, 'update channel call failed');
       this.services.metrics.requests.inc({ op: compiled?.op.name ?? 'unknown', outcome: body.error.code });
       this.send({ op: 'error', id: frame.id, error: body.error });
+    } finally {
+      this.callsInFlight--;
     }
   }
 
