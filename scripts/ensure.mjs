@@ -36,7 +36,10 @@ function ensureNpm() {
   const marker = 'node_modules/.package-lock.json';
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   log('installing npm dependencies');
-  run('npm ci --no-audit --no-fund');
+  // Not `npm ci`: with this machine's npm settings the lock file keeps only the optional
+  // platform packages that were installed (rollup's), and `npm ci` then refuses it as out of sync.
+  // `npm install` still follows the lock file's versions.
+  run('npm install --no-audit --no-fund');
 }
 
 function ensurePostgres() {
