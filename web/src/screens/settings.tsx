@@ -4,6 +4,7 @@ import type { AccountView, ContactView, DeviceView, SelfView } from '../../../sr
 import { useStore, errorText, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
 import { Icon } from '../ui/icons.js';
+import { cameraQrReader, readQrFromFile } from '../ui/qr-scan.js';
 import { LANGS, type Lang } from '../i18n.js';
 import type { Store } from '../state/store.js';
 
@@ -140,17 +141,20 @@ function Devices({ store }: { store: Store }) {
   );
 }
 
-interface Detector { detect(source: CanvasImageSource): Promise<Array<{ rawValue: string }>> }
-
-/** Approves a new device: scan its QR code with the camera (BarcodeDetector) or paste its text. */
+/**
+ * Approves a new device: scan its QR code with the camera, choose a picture of the code, or paste
+ * its text. The camera and pictures are read with BarcodeDetector where the browser has it, else
+ * with jsQR, loaded only when first needed (ui/qr-scan.ts).
+ */
 function LinkDevice({ store }: { store: Store }) {
   const t = store.t.bind(store);
   const [code, setCode] = useState('');
   const [msg, setMsg] = useState('');
   const [error, setError] = useState('');
   const [scanning, setScanning] = useState(false);
+  const [reading, setReading] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
-  const canScan = typeof (window as unknown as { BarcodeDetector?: unknown }).BarcodeDetector === 'function' && !!navigator.mediaDevices;
+  const canScan = typeof navigator.mediaDevices?.getUserMedia === 'function';
 
   const approve = async (text: string) => {
     setError('');
@@ -169,45 +173,84 @@ function LinkDevice({ store }: { store: Store }) {
       setError(errorText(store, err));
     }
   };
+  const linkIn = (texts: string[]) => texts.map((x) => x.trim()).find((x) => decodeLinkPayload(x));
 
+  // Camera: a frame about every 200 ms (only while the tab is visible), until a link code is seen
+  // or the scanner is closed (button, or leaving the screen).
   useEffect(() => {
     if (!scanning) return;
     let stream: MediaStream | undefined;
     let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let frame = 0;
+    const nextFrame = () => new Promise<void>((resolve) => {
+      timer = setTimeout(() => { frame = requestAnimationFrame(() => resolve()); }, 200);
+    });
     void (async () => {
       try {
-        const Ctor = (window as unknown as { BarcodeDetector: new (o: { formats: string[] }) => Detector }).BarcodeDetector;
-        const detector = new Ctor({ formats: ['qr_code'] });
-        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-        if (!video.current) return;
-        video.current.srcObject = stream;
-        await video.current.play();
+        setError('');
+        setMsg('');
+        const [read, media] = await Promise.all([cameraQrReader(), navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } })]);
+        stream = media;
+        const v = video.current;
+        if (stop || !v) {
+          media.getTracks().forEach((tr) => tr.stop());
+          return;
+        }
+        v.srcObject = media;
+        await v.play();
         while (!stop) {
-          const found = await detector.detect(video.current).catch(() => []);
-          const hit = found.find((f) => f.rawValue.startsWith('parley://link?'));
-          if (hit) {
-            setScanning(false);
-            await approve(hit.rawValue);
-            return;
+          if (v.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && v.videoWidth) {
+            const hit = linkIn(await read(v, v.videoWidth, v.videoHeight).catch(() => []));
+            if (hit && !stop) {
+              setScanning(false);
+              await approve(hit);
+              return;
+            }
           }
-          await new Promise((r) => setTimeout(r, 250));
+          await nextFrame();
         }
       } catch (err) {
+        if (stop) return;
         setError(String((err as Error).message ?? err));
         setScanning(false);
       }
     })();
     return () => {
       stop = true;
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
       stream?.getTracks().forEach((tr) => tr.stop());
     };
   }, [scanning]);
+
+  const readFile = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    input.value = ''; // the same picture can be chosen again
+    if (!file) return;
+    setError('');
+    setMsg('');
+    setReading(true);
+    try {
+      const hit = linkIn(await readQrFromFile(file));
+      if (hit) await approve(hit);
+      else setError(t('qrNotFound'));
+    } catch {
+      setError(t('qrNotFound'));
+    } finally {
+      setReading(false);
+    }
+  };
 
   return (
     <div class="form" data-testid="link-device">
       <p class="muted">{t('linkDeviceHelp')}</p>
       {canScan && <button type="button" onClick={() => setScanning(!scanning)} data-testid="scan-toggle">{scanning ? t('stopScan') : t('scan')}</button>}
-      {scanning && <video ref={video} class="scanner" muted playsInline aria-label={t('scan')} />}
+      {scanning && <video ref={video} class="scanner" muted playsInline aria-label={t('scan')} data-testid="scanner" />}
+      <label class="file-pick" aria-busy={reading}>
+        <input type="file" accept="image/*" disabled={reading} onChange={(e) => void readFile(e.currentTarget)} data-testid="link-qr-file" />
+        <span class="button-like">{t('chooseQrImage')}</span>
+      </label>
       <form onSubmit={(e) => { e.preventDefault(); void approve(code); }}>
         <label>{t('pasteCode')}<textarea aria-label={t('pasteCode')} rows={3} value={code} onInput={(e) => setCode((e.target as HTMLTextAreaElement).value)} placeholder="parley://link?v=1&…" data-testid="link-code-input" /></label>
         <button class="primary" type="submit" disabled={!code.trim()} data-testid="link-approve">{t('approve')}</button>

@@ -1,10 +1,11 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 /** A modal dialog: Escape or the backdrop closes it; focus moves inside on open. */
 export function Modal({ title, onClose, children, testid }: { title: string; onClose(): void; children: ComponentChildren; testid?: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // Layout effect: Escape must work as soon as the dialog is on screen, not one frame later.
+  useLayoutEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>('input, select, textarea, button:not(.modal-close)');
     first?.focus();
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
