@@ -34,7 +34,7 @@ export interface Services {
 export function createServices(deps: { config: Readonly<Config>; logger: Logger; clock: Clock; bus: Bus; database: Database }): Services {
   const { config, clock, bus, database } = deps;
   const db = database.db;
-  const updates = new UpdateLog(bus, clock, config.updates.maxDifference);
+  const updates = new UpdateLog(bus, clock, config.updates.maxDifference, database.dialect);
   const sessions = new Sessions(db, bus, clock, config.accounts.maxDevices);
   const invites = new Invites(db, clock);
   const policy = { minScore: config.accounts.minPasswordScore, memoryKiB: config.accounts.argon2MemoryKiB, iterations: config.accounts.argon2Iterations };

@@ -8,8 +8,9 @@ import { isUniqueViolation } from '../storage/database.js';
 import type { MessageView } from '../protocol/views.js';
 import type { Caller } from '../accounts/sessions.js';
 import { Outbox, type UpdateLog } from '../updates/update-log.js';
-import { requireMembership, isAdmin, memberIds, type ChatRow, type MemberRow } from './members.js';
+import { requireMembership, requirePoster, isAdmin, memberIds, type ChatRow, type MemberRow } from './members.js';
 import { messageView } from './views.js';
+import { insertMessage, messageByRandomId, nextMessageId, setReadMark } from './message-queries.js';
 
 const RANDOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -36,8 +37,8 @@ export class Messages {
     const text = this.checkText(input.text);
     const existing = await this.byRandomId(caller.accountId, randomId, chatId);
     if (existing) return existing;
-    const { chat, member } = await requireMembership(this.db, chatId, caller.accountId);
-    await this.assertMayPost(chat, member, caller.accountId);
+    const { chat, member, blocked } = await requirePoster(this.db, chatId, caller.accountId);
+    this.assertMayPost(chat, member, blocked);
     const replyToId = input.replyToId ?? null;
     if (replyToId !== null) await this.requireVisibleMessage(chatId, replyToId);
     try {
@@ -54,8 +55,8 @@ export class Messages {
   async forward(caller: Caller, fromChatId: number, messageIds: number[], toChatId: number, randomIds: string[]): Promise<MessageView[]> {
     if (messageIds.length === 0 || messageIds.length !== randomIds.length || messageIds.length > 100) throw new AppError('bad_request', { reason: 'messageIds and randomIds must pair up (1–100)' });
     await requireMembership(this.db, fromChatId, caller.accountId);
-    const { chat, member } = await requireMembership(this.db, toChatId, caller.accountId);
-    await this.assertMayPost(chat, member, caller.accountId);
+    const { chat, member, blocked } = await requirePoster(this.db, toChatId, caller.accountId);
+    this.assertMayPost(chat, member, blocked);
     const out: MessageView[] = [];
     for (let i = 0; i < messageIds.length; i++) {
       const randomId = this.checkRandomId(randomIds[i]);
@@ -87,18 +88,20 @@ export class Messages {
   ): Promise<MessageView> {
     const outbox = new Outbox();
     const view = await this.db.transaction().execute(async (tx) => {
-      // The chat row is locked first, then member accounts in id order: no deadlocks between sends.
-      const seq = await tx.updateTable('chats').set((eb) => ({ last_message_id: eb('last_message_id', '+', 1) })).where('id', '=', chat.id).returning('last_message_id').executeTakeFirstOrThrow();
+      // Lock order: the chat row, the sender's member row, member accounts in id order (no deadlocks).
+      const seq = await nextMessageId.first(tx, { chatId: chat.id });
+      if (!seq) throw new AppError('chat_not_found');
       const row = {
         chat_id: chat.id, id: seq.last_message_id, sender_id: senderId, random_id: m.randomId, text: m.text, reply_to_id: m.replyToId,
         fwd_chat_id: m.fwd?.chatId ?? null, fwd_message_id: m.fwd?.messageId ?? null, fwd_sender_id: m.fwd?.senderId ?? null,
         created_at: this.clock.now(), edited_at: null, deleted: 0,
       };
-      await tx.insertInto('messages').values(row).execute();
+      await insertMessage.run(tx, row);
       const message = messageView(row);
+      // Sending implies having read everything up to one's own message. Before the fan-out: markRead
+      // locks the member row, then accounts; the reverse order here could deadlock on PostgreSQL.
+      await setReadMark.run(tx, { chatId: chat.id, accountId: senderId, maxId: message.id });
       await this.fanOut(tx, outbox, chat, { type: 'message.new', data: { message } });
-      // Sending implies having read everything up to one's own message.
-      await tx.updateTable('chat_members').set({ read_max_id: message.id }).where('chat_id', '=', chat.id).where('account_id', '=', senderId).execute();
       return message;
     });
     this.log.publish(outbox);
@@ -214,23 +217,16 @@ export class Messages {
       await this.log.appendChannel(tx, outbox, { chatId: chat.id, type: update.type, data: update.data });
       return;
     }
-    for (const acc of await memberIds(tx, chat.id)) await this.log.append(tx, outbox, acc, update);
+    await this.log.appendToMembers(tx, outbox, chat.id, update);
   }
 
-  private async assertMayPost(chat: ChatRow, member: MemberRow, senderId: number): Promise<void> {
+  private assertMayPost(chat: ChatRow, member: MemberRow, blockedByPeer: boolean): void {
     if (chat.type === 'channel' && !isAdmin(member)) throw new AppError('not_chat_admin');
-    if (chat.type === 'direct') {
-      const peers = await memberIds(this.db, chat.id);
-      const peer = peers.find((p) => p !== senderId);
-      if (peer !== undefined) {
-        const blocked = await this.db.selectFrom('blocks').select('owner_id').where('owner_id', '=', peer).where('blocked_id', '=', senderId).executeTakeFirst();
-        if (blocked) throw new AppError('user_blocked');
-      }
-    }
+    if (chat.type === 'direct' && blockedByPeer) throw new AppError('user_blocked');
   }
 
   private async byRandomId(senderId: number, randomId: string, chatId: number): Promise<MessageView | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where('sender_id', '=', senderId).where('random_id', '=', randomId).executeTakeFirst();
+    const row = await messageByRandomId.first(this.db, { senderId, randomId });
     if (!row) return undefined;
     if (row.chat_id !== chatId) throw new AppError('random_id_reused');
     return messageView(row);

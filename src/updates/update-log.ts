@@ -1,7 +1,8 @@
 import type { Bus } from '../cluster/bus.js';
 import { Topics } from '../cluster/bus.js';
 import type { Clock } from '../kernel/clock.js';
-import type { Db } from '../storage/database.js';
+import type { Db, Dialect } from '../storage/database.js';
+import { Prepared } from '../storage/prepared.js';
 import type { AnyUpdate, Update, ChannelUpdate } from '../protocol/updates.js';
 
 /** Updates written inside a transaction, published only after it commits (persist before push). */
@@ -27,6 +28,7 @@ export class UpdateLog {
     private readonly bus: Bus,
     private readonly clock: Clock,
     private readonly maxDifference: number,
+    private readonly dialect: Dialect,
   ) {}
 
   /** Appends `update` to the account's log inside `tx`; the row lock on the account serialises pts. */
@@ -44,6 +46,20 @@ export class UpdateLog {
     const stored = { ...update, pts: row.pts } as Update;
     outbox.account.push({ accountId, update: stored });
     return stored;
+  }
+
+  /**
+   * Appends `update` to the log of every member of the chat in 2 statements (3 on PostgreSQL),
+   * whatever the member count; append() per member took two each. The caller must hold the
+   * chat row lock, so membership cannot change under us.
+   */
+  async appendToMembers(tx: Db, outbox: Outbox, chatId: number, update: AnyUpdate): Promise<void> {
+    // A multi-row UPDATE locks rows in scan order; lock in ascending id order first (no deadlocks).
+    if (this.dialect === 'postgres') await lockMembers.run(tx, { chatId });
+    const rows = await bumpMembers.rows(tx, { chatId });
+    await logMembers.run(tx, { chatId, type: update.type, payload: JSON.stringify(update.data), createdAt: this.clock.now() });
+    rows.sort((a, b) => a.id - b.id);
+    for (const r of rows) outbox.account.push({ accountId: r.id, update: { ...update, pts: r.pts } as Update });
   }
 
   /** Appends to a channel's own log (fan-out on read: one row per post, not per subscriber). */
@@ -124,6 +140,37 @@ export class UpdateLog {
     return Number(a.numDeletedRows) + Number(c.numDeletedRows);
   }
 }
+
+// The send path's statements, compiled once (see Prepared).
+/**
+ * `for no key update` is the lock the UPDATE takes anyway; `for update` would also conflict with the
+ * key-share lock a message insert's foreign key holds on its sender: two sends of one sender in two
+ * chats then deadlocked.
+ */
+const lockMembers = new Prepared((db, p: { chatId: number }) =>
+  db.selectFrom('accounts').select('id').where('id', 'in', (eb) => eb.selectFrom('chat_members').select('account_id').where('chat_id', '=', p.chatId)).orderBy('id').forNoKeyUpdate(),
+);
+
+const bumpMembers = new Prepared((db, p: { chatId: number }) =>
+  db
+    .updateTable('accounts')
+    .set((eb) => ({ pts: eb('pts', '+', 1) }))
+    .where('id', 'in', (eb) => eb.selectFrom('chat_members').select('account_id').where('chat_id', '=', p.chatId))
+    .returning(['id', 'pts']),
+);
+
+/** One log row per member at the pts bumpMembers just gave it (the rows are ours until commit). */
+const logMembers = new Prepared((db, p: { chatId: number; type: string; payload: string; createdAt: number }) =>
+  db
+    .insertInto('updates')
+    .columns(['account_id', 'pts', 'type', 'payload', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('accounts')
+        .select((e) => ['id', 'pts', e.val(p.type).as('type'), e.val(p.payload).as('payload'), e.val(p.createdAt).as('created_at')])
+        .where('id', 'in', eb.selectFrom('chat_members').select('account_id').where('chat_id', '=', p.chatId)),
+    ),
+);
 
 function toUpdate(row: { pts: number; type: string; payload: string }): Update {
   return { pts: row.pts, type: row.type, data: JSON.parse(row.payload) } as Update;

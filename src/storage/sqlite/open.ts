@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { FifoSqliteDialect } from './fifo-driver.js';
 
 /**
  * The embedded default. WAL lets readers run beside the writer; synchronous=NORMAL keeps every
@@ -15,7 +16,7 @@ export function openSqlite(path: string): Kysely<unknown> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<unknown>({ dialect: new FifoSqliteDialect({ database: withStatementCache(database) }) });
 }
 
 const STATEMENT_CACHE_SIZE = 500;
