@@ -86,7 +86,8 @@ test('web client conversation features in Chromium', { timeout: 300000 }, async 
     await menuOf(a.page, 'Yes, see you there');
     await a.page.click(tid('menu-edit'));
     await a.page.locator(tid('composer-context')).waitFor();
-    assert.equal(await a.page.inputValue(tid('composer-input')), 'Yes, see you there');
+    // The text to edit lands in the box on the next render, so wait for it rather than read once.
+    await eventually(async () => (await a.page.inputValue(tid('composer-input'))) === 'Yes, see you there', 15000, 'the message text in the composer');
     await send(a.page, 'Yes, see you at 12:30');
     for (const page of [a.page, b.page]) {
       const edited = message(page, 'Yes, see you at 12:30');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState, useLayoutEffect } from 'preact/hooks';
 import { useStore, errorText, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
 import { VirtualList } from '../ui/virtual-list.js';
@@ -138,7 +138,8 @@ function Composer({ chatId, store, replyTo, editing, clear, editLast }: { chatId
     if (editing) return;
     if (document.activeElement !== ref.current && (chat.draft ?? '') !== textRef.current) setText(chat.draft ?? '');
   }, [chat.draft]);
-  useEffect(() => {
+  // Layout effect: the text to edit is in the box before the next paint, never an empty flash.
+  useLayoutEffect(() => {
     if (editing) {
       setText(editing.text);
       ref.current?.focus();
