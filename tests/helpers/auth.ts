@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Clock } from '../../src/kernel/clock.js';
-import { startServer } from '../../src/main.js';
-import { ApiError, ParleyClient, type UpdateStream, type StreamState } from '../../src/client/index.js';
-import { freshStore, testConfig, type Backend } from './backends.js';
-import { NodeWebSocket, PASSWORD, type TestServer } from './server.js';
+import { ApiError, type UpdateStream, type StreamState } from '../../src/client/index.js';
+import type { Backend } from './backends.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /** Real time plus an offset a test can move forward: expiry without sleeping, timers still run. */
 export class OffsetClock implements Clock {
@@ -17,25 +16,8 @@ export class OffsetClock implements Clock {
 }
 
 /** Like startTestServer, with an injected clock. */
-export async function startClockedTestServer(backend: Backend, clock: Clock, overrides: Record<string, unknown> = {}): Promise<TestServer> {
-  const store = freshStore(backend);
-  const server = await startServer(testConfig(store, overrides), { clock });
-  const client = (token?: string) => new ParleyClient({ baseUrl: server.url, WebSocket: NodeWebSocket, ...(token ? { token } : {}) });
-  return {
-    server,
-    store,
-    url: server.url,
-    client,
-    async user(username, opts = {}) {
-      const c = client();
-      const session = await c.register({ username, password: PASSWORD, deviceName: opts.deviceName ?? `${username}-1` });
-      return { client: c, session, password: PASSWORD };
-    },
-    async close() {
-      await server.close();
-      await store.drop();
-    },
-  };
+export function startClockedTestServer(backend: Backend, clock: Clock, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  return startTestServer(backend, overrides, { clock });
 }
 
 /** Asserts that `p` rejects with an ApiError of `code` (and `status`, when given; 0 = update channel). */

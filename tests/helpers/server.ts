@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/main.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import { ParleyClient, type Session, type WebSocketFactory } from '../../src/client/index.js';
 import type { Update } from '../../src/protocol/updates.js';
 import { freshStore, testConfig, type Backend, type TestStore } from './backends.js';
@@ -19,9 +20,9 @@ export interface TestServer {
 export const PASSWORD = 'Tr0ub4dor&3-horse-staple';
 
 /** Starts Parley in-process on a fresh store of `backend`. */
-export async function startTestServer(backend: Backend, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, overrides: Record<string, unknown> = {}, opts: { clock?: Clock } = {}): Promise<TestServer> {
   const store = freshStore(backend);
-  const server = await startServer(testConfig(store, overrides));
+  const server = await startServer(testConfig(store, overrides), opts.clock ? { clock: opts.clock } : {});
   const client = (token?: string) => new ParleyClient({ baseUrl: server.url, WebSocket: NodeWebSocket, ...(token ? { token } : {}) });
   return {
     server,
