@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Chromium from Debian, flags from docs/testing (no first-run or background network chatter). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -13,6 +16,23 @@ export function missingPrerequisite(): string | undefined {
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing: apt-get install chromium (npm test installs it as root)`;
   if (!existsSync(WEB_BUILD)) return `${WEB_BUILD} is missing: run npm run build:web (npm test builds it first)`;
   return undefined;
+}
+
+/**
+ * Common set-up of a browser test: fails clearly when Chromium or the web build is missing, starts a
+ * server on a fresh SQLite store and a Chromium, and closes both (after `extraTeardown`) when `t` ends.
+ */
+export async function browserTest(t: TestContext, extraTeardown?: () => Promise<void>): Promise<{ server: TestServer; browser: Browser }> {
+  const missing = missingPrerequisite();
+  assert.equal(missing, undefined, `browser tests cannot run: ${missing}`);
+  const server = await startTestServer('sqlite');
+  const browser = await launch();
+  t.after(async () => {
+    await extraTeardown?.();
+    await browser.close();
+    await server.close();
+  });
+  return { server, browser };
 }
 
 export async function launch(): Promise<Browser> {

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
-import { CHROMIUM, CHROMIUM_ARGS, launch, logIn, missingPrerequisite, newPage, shot, tid, waitOnline } from './browser.js';
+import { PASSWORD } from '../helpers/server.js';
+import { CHROMIUM, CHROMIUM_ARGS, browserTest, logIn, newPage, shot, tid, waitOnline } from './browser.js';
 
 const FRAME_W = 640;
 const FRAME_H = 480;
@@ -57,19 +57,13 @@ function y4m(luma: Uint8Array, width: number, height: number, frames = 2): Buffe
 }
 
 test('link a device by QR code without BarcodeDetector', { timeout: 180000 }, async (t) => {
-  const missing = missingPrerequisite();
-  assert.equal(missing, undefined, `browser tests cannot run: ${missing}`);
-  const server: TestServer = await startTestServer('sqlite');
-  await server.user('alice');
-  const browser: Browser = await launch();
   const tmp = mkdtempSync(join(tmpdir(), 'parley-qr-'));
   let cameraBrowser: Browser | undefined;
-  t.after(async () => {
+  const { server, browser } = await browserTest(t, async () => {
     await cameraBrowser?.close();
-    await browser.close();
-    await server.close();
     rmSync(tmp, { recursive: true, force: true });
   });
+  await server.user('alice');
   const a = await newPage(browser, server.url);
   const jsqrRequests: string[] = [];
   a.page.on('request', (r) => { if (/\/assets\/jsQR[^/]*\.js$/.test(r.url())) jsqrRequests.push(r.url()); });

@@ -5,19 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, eventually, PASSWORD, type TestServer } from '../helpers/server.js';
-import { launch, missingPrerequisite, newPage, openChat, openDirect, send, shot, signUp, texts, tid, waitForText, waitOnline, logIn } from './browser.js';
+import type { Page } from 'playwright-core';
+import { eventually, PASSWORD } from '../helpers/server.js';
+import { browserTest, newPage, openChat, openDirect, send, shot, signUp, texts, tid, waitForText, waitOnline, logIn } from './browser.js';
 
 test('web client in Chromium', { timeout: 300000 }, async (t) => {
-  const missing = missingPrerequisite();
-  assert.equal(missing, undefined, `browser tests cannot run: ${missing}`);
-  const server: TestServer = await startTestServer('sqlite');
-  const browser: Browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await browserTest(t);
   const a = await newPage(browser, server.url);
   const b = await newPage(browser, server.url);
   let a2: Page | undefined;
