@@ -1,0 +1,80 @@
+/**
+ * Contract of the anti-abuse shield (issue 6): what the rest of Parley feeds it and what it answers.
+ * The engine (signals, score, verdicts) is pure over these facts and the stores below, so the same
+ * code runs in the server and in the month-long simulation (bench/abuse). Additive changes only.
+ */
+
+/** What one connection's address becomes on arrival; the raw address is never stored. */
+export interface NetworkFacts {
+  /** ISO 3166-1 alpha-2, upper case; null when unknown (private/loopback addresses, no data). */
+  country: string | null;
+  /** Autonomous system number; null when unknown. */
+  asn: number | null;
+  /** Address or AS is on a hosting/datacenter list. */
+  hosting: boolean;
+  /** Address or AS is on a VPN list. */
+  vpn: boolean;
+  /** Keyed hash (HMAC-SHA-256, instance secret) of the /24 (IPv4) or /48 (IPv6), base64url, 16 chars. */
+  blockHash: string;
+}
+
+/** How the client identified itself at login/registration. */
+export interface ClientFacts {
+  /** 'official' when the client presented the official web client/SDK identification. */
+  client: 'official' | 'unofficial';
+  /** BCP 47 language tag the app runs in (e.g. 'it-IT'), null when not sent. */
+  lang: string | null;
+}
+
+/** One signal's contribution to a verdict, for explanations ("top signals"). */
+export interface SignalContribution {
+  signal: string;
+  /** The raw value the signal computed (count, ratio, 0/1…). */
+  value: number;
+  /** value × weight as added to the score. */
+  points: number;
+}
+
+export type ShieldEvent = 'register' | 'login' | 'send' | 'report';
+
+/** The engine's answer for one event. */
+export interface Verdict {
+  score: number;
+  threshold: number;
+  /** 'ban' only when the rule is enforced; in shadow mode a would-be ban is 'allow' with shadowBan true. */
+  action: 'allow' | 'ban';
+  shadowBan: boolean;
+  /** Stable reason code of the ban (e.g. 'bulk_messaging', 'mass_reported', 'registration_wave'). */
+  reason: string | null;
+  top: SignalContribution[];
+}
+
+/** Counters with expiry (no logs): the only memory the shield keeps about behaviour. */
+export interface CounterStore {
+  /** Adds `by` to key in the window that contains `now`; returns the new count. Expires after ttlMs. */
+  increment(key: string, by: number, ttlMs: number, now: number): Promise<number>;
+  get(key: string, now: number): Promise<number>;
+  /** Adds member to a set that expires after ttlMs; returns the set's size. */
+  addToSet(key: string, member: string, ttlMs: number, now: number): Promise<number>;
+  setSize(key: string, now: number): Promise<number>;
+  /** Drops expired entries; returns how many were removed. */
+  sweep(now: number): Promise<number>;
+}
+
+export interface AccountBan {
+  accountId: number;
+  reason: string;
+  /** Top signals at ban time (no message content, no addresses). */
+  top: SignalContribution[];
+  bannedAt: number;
+  /** null: until an operator lifts it or an appeal is accepted. */
+  expiresAt: number | null;
+  appeal: { state: 'pending' | 'accepted' | 'rejected'; submittedAt: number; decidedAt: number | null } | null;
+}
+
+/** Account bans and appeals (persisted by the server, in memory in the simulation). */
+export interface BanStore {
+  ban(b: Omit<AccountBan, 'appeal'>): Promise<void>;
+  get(accountId: number): Promise<AccountBan | null>;
+  lift(accountId: number, now: number): Promise<void>;
+}
