@@ -38,7 +38,10 @@ module.exports = {
     layer('updates', ['kernel', 'protocol', 'storage', 'cluster', 'updates'], 'The update log sits below accounts and chats.'),
     layer('accounts', ['kernel', 'protocol', 'storage', 'cluster', 'updates', 'accounts'], 'accounts must not know chats.'),
     layer('chats', ['kernel', 'protocol', 'storage', 'cluster', 'updates', 'accounts', 'chats'], 'chats may use accounts, not the API.'),
-    layer('app', [...DOMAIN, 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
+    layer('sip/parser', ['sip/parser'], 'The SIP parser is pure (ARCHITECTURE.md convention 1): bytes in, typed values out.'),
+    layer('sip', ['kernel', 'storage', 'accounts', 'shield', 'sip'], 'SIP sits beside chats: accounts for extensions, shield for bans.'),
+    layer('shield', ['kernel', 'storage', 'shield'], 'The anti-abuse engine is pure over facts and stores: kernel and storage only.'),
+    layer('app', [...DOMAIN, 'shield', 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
     {
       name: 'layer-api',
       comment: 'api may use anything except the CLI and the composition root.',
