@@ -41,7 +41,8 @@ module.exports = {
     layer('sip/parser', ['sip/parser'], 'The SIP parser is pure (ARCHITECTURE.md convention 1): bytes in, typed values out.'),
     layer('sip', ['kernel', 'storage', 'accounts', 'shield', 'sip'], 'SIP sits beside chats: accounts for extensions, shield for bans.'),
     layer('shield', ['kernel', 'storage', 'shield'], 'The anti-abuse engine is pure over facts and stores: kernel and storage only.'),
-    layer('app', [...DOMAIN, 'shield', 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
+    layer('media', ['kernel', 'protocol', 'storage', 'media'], 'Media (issue 7) sits on storage; chats reach it through an interface, not an import.'),
+    layer('app', [...DOMAIN, 'shield', 'media', 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
     {
       name: 'layer-api',
       comment: 'api may use anything except the CLI and the composition root.',

@@ -13,7 +13,7 @@ const run = (cmd, opts = {}) => execSync(cmd, { stdio: ['ignore', 'inherit', 'in
 // Debian packages per mode: binary to look for → package that provides it.
 const DEBIAN = {
   start: { turnserver: 'coturn' },
-  test: { chromium: 'chromium' },
+  test: { chromium: 'chromium', ffmpeg: 'ffmpeg' },
 };
 
 let aptUpdated = false;

@@ -7,11 +7,14 @@ import { openDatabase } from './storage/database.js';
 import { MemoryBus } from './cluster/memory-bus.js';
 import { createServices, type Services } from './app/services.js';
 import { buildHttpServer } from './api/http/server.js';
+import { SipService, type SipListening } from './sip/service.js';
 
 export interface RunningServer {
   url: string;
   port: number;
   services: Services;
+  /** SIP listeners (null when config.sip.enabled is false). */
+  sip: { service: SipService; listening: SipListening } | null;
   close(): Promise<void>;
 }
 
@@ -41,16 +44,33 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     const before = clock.now() - config.updates.retentionDays * 86400_000;
     void services.updates.prune(database.db, before).catch((err: unknown) => logger.warn({ err }, 'update prune failed'));
     void services.linking.prune().catch(() => undefined);
+    // Shield counters past their window and bans ended long ago (docs/retention.md).
+    void services.shield.sweep(config.shield.banHistoryDays * 86400_000).catch((err: unknown) => logger.warn({ err }, 'shield sweep failed'));
   }, 3600_000);
   prune.unref();
+  // Media collector (issue 7): stale uploads, never-sent media, unreferenced blobs.
+  const collect = setInterval(() => {
+    void services.media.collect().catch((err: unknown) => logger.warn({ err }, 'media collection failed'));
+  }, config.media.gcIntervalMs);
+  collect.unref();
+
+  let sip: RunningServer['sip'] = null;
+  if (config.sip.enabled) {
+    const service = new SipService({ config, db: database.db, clock, logger, registry: services.metrics.registry });
+    sip = { service, listening: await service.start() };
+    logger.info({ tlsPort: sip.listening.tlsPort, udpPort: sip.listening.udpPort, provisioningPort: sip.listening.provisioningPort }, 'sip listening');
+  }
 
   logger.info({ url, database: database.dialect }, 'parley listening');
   return {
     url,
     port,
     services,
+    sip,
     async close() {
       clearInterval(prune);
+      clearInterval(collect);
+      await sip?.service.close();
       await app.close();
       await bus.close();
       await database.close();

@@ -12,6 +12,11 @@ import { Chats } from '../chats/chats.js';
 import { Messages } from '../chats/messages.js';
 import { Contacts } from '../chats/contacts.js';
 import { Metrics } from './metrics.js';
+import { Media } from '../media/media.js';
+import { ShieldService } from './shield-service.js';
+import { shieldSecret } from './shield-secret.js';
+import { AddressIntel } from '../shield/address-intel.js';
+import { RateLimits } from '../shield/rate-limits.js';
 
 /** Everything the API layer may call, built once from config (no module singletons). */
 export interface Services {
@@ -29,6 +34,8 @@ export interface Services {
   readonly messages: Messages;
   readonly contacts: Contacts;
   readonly metrics: Metrics;
+  readonly shield: ShieldService;
+  readonly media: Media;
 }
 
 export function createServices(deps: { config: Readonly<Config>; logger: Logger; clock: Clock; bus: Bus; database: Database }): Services {
@@ -41,7 +48,13 @@ export function createServices(deps: { config: Readonly<Config>; logger: Logger;
   const accounts = new Accounts(db, sessions, invites, clock, policy, config.accounts.registration);
   const linking = new Linking(db, bus, clock, sessions, accounts, config.accounts.linkTokenTtlMs);
   const chats = new Chats(db, updates, clock, config.chats.maxGroupMembers);
-  const messages = new Messages(db, updates, bus, clock, config.chats.maxMessageChars, config.chats.historyPageMax);
+  const media = new Media(db, clock, config);
+  const messages = new Messages(db, updates, bus, clock, config.chats.maxMessageChars, config.chats.historyPageMax, media.library);
   const contacts = new Contacts(db, updates, clock);
-  return { ...deps, updates, sessions, invites, accounts, linking, chats, messages, contacts, metrics: new Metrics() };
+  const metrics = new Metrics();
+  const secret = shieldSecret(config);
+  // Address data loads on the first public address seen, not at start (src/shield/address-intel.ts).
+  const intel = new AddressIntel({ secret, listsDir: config.shield.listsDir });
+  const shield = new ShieldService({ config, db, bus, clock, logger: deps.logger, metrics, secret, intel, limits: new RateLimits(config.shield.limits) });
+  return { ...deps, updates, sessions, invites, accounts, linking, chats, messages, contacts, metrics, shield, media };
 }

@@ -17,7 +17,7 @@ export const insertMessage = new Prepared((db, p: Selectable<MessagesTable>) =>
   db.insertInto('messages').values({
     chat_id: p.chat_id, id: p.id, sender_id: p.sender_id, random_id: p.random_id, text: p.text, reply_to_id: p.reply_to_id,
     fwd_chat_id: p.fwd_chat_id, fwd_message_id: p.fwd_message_id, fwd_sender_id: p.fwd_sender_id,
-    created_at: p.created_at, edited_at: p.edited_at, deleted: p.deleted,
+    created_at: p.created_at, edited_at: p.edited_at, deleted: p.deleted, media_id: p.media_id, media: p.media,
   }),
 );
 

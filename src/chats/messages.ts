@@ -5,7 +5,7 @@ import type { Bus } from '../cluster/bus.js';
 import { Topics } from '../cluster/bus.js';
 import type { Db } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/database.js';
-import type { MessageView } from '../protocol/views.js';
+import type { MediaView, MessageView } from '../protocol/views.js';
 import type { Caller } from '../accounts/sessions.js';
 import { Outbox, type UpdateLog } from '../updates/update-log.js';
 import { requireMembership, requirePoster, isAdmin, memberIds, type ChatRow, type MemberRow } from './members.js';
@@ -14,10 +14,17 @@ import { insertMessage, messageByRandomId, nextMessageId, setReadMark } from './
 
 const RANDOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** What messages need of the media module (issue 7): the view of a media the caller may attach. */
+export interface MediaAccess {
+  get(accountId: number, mediaId: string): Promise<MediaView>;
+}
+
 export interface SendInput {
   randomId: string;
   text: string;
   replyToId?: number | null;
+  /** Attach a media the caller uploaded or can see; `text` may then be empty (a caption). */
+  mediaId?: string | null;
 }
 
 /** Messages: idempotent send, edit, delete, forward, history, read receipts, typing, drafts. */
@@ -29,20 +36,23 @@ export class Messages {
     private readonly clock: Clock,
     private readonly maxChars: number,
     private readonly pageMax: number,
+    private readonly media?: MediaAccess,
   ) {}
 
   /** Sends once per (sender, randomId): a retry returns the first message, even when concurrent. */
   async send(caller: Caller, chatId: number, input: SendInput): Promise<MessageView> {
     const randomId = this.checkRandomId(input.randomId);
-    const text = this.checkText(input.text);
+    const mediaId = input.mediaId ?? null;
+    const text = this.checkText(input.text, mediaId !== null);
     const existing = await this.byRandomId(caller.accountId, randomId, chatId);
     if (existing) return existing;
     const { chat, member, blocked } = await requirePoster(this.db, chatId, caller.accountId);
     this.assertMayPost(chat, member, blocked);
     const replyToId = input.replyToId ?? null;
     if (replyToId !== null) await this.requireVisibleMessage(chatId, replyToId);
+    const media = mediaId === null ? null : await this.requireMedia(caller.accountId, mediaId);
     try {
-      return await this.insert(chat, caller.accountId, { randomId, text, replyToId, fwd: null });
+      return await this.insert(chat, caller.accountId, { randomId, text, replyToId, fwd: null, media });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const raced = await this.byRandomId(caller.accountId, randomId, chatId);
@@ -70,7 +80,9 @@ export class Messages {
         ? { chatId: src.fwd_chat_id, messageId: src.fwd_message_id, senderId: src.fwd_sender_id }
         : { chatId: src.chat_id, messageId: src.id, senderId: src.sender_id };
       try {
-        out.push(await this.insert(chat, caller.accountId, { randomId, text: src.text, replyToId: null, fwd }));
+        // The media goes by reference too: the same stored file, no copy (issue 7).
+        const media = src.media_id !== null && src.media !== null ? { id: src.media_id, json: src.media } : null;
+        out.push(await this.insert(chat, caller.accountId, { randomId, text: src.text, replyToId: null, fwd, media }));
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         const raced = await this.byRandomId(caller.accountId, randomId, toChatId);
@@ -84,7 +96,7 @@ export class Messages {
   private async insert(
     chat: ChatRow,
     senderId: number,
-    m: { randomId: string; text: string; replyToId: number | null; fwd: { chatId: number; messageId: number; senderId: number } | null },
+    m: { randomId: string; text: string; replyToId: number | null; fwd: { chatId: number; messageId: number; senderId: number } | null; media: { id: string; json: string } | null },
   ): Promise<MessageView> {
     const outbox = new Outbox();
     const view = await this.db.transaction().execute(async (tx) => {
@@ -94,7 +106,7 @@ export class Messages {
       const row = {
         chat_id: chat.id, id: seq.last_message_id, sender_id: senderId, random_id: m.randomId, text: m.text, reply_to_id: m.replyToId,
         fwd_chat_id: m.fwd?.chatId ?? null, fwd_message_id: m.fwd?.messageId ?? null, fwd_sender_id: m.fwd?.senderId ?? null,
-        created_at: this.clock.now(), edited_at: null, deleted: 0,
+        created_at: this.clock.now(), edited_at: null, deleted: 0, media_id: m.media?.id ?? null, media: m.media?.json ?? null,
       };
       await insertMessage.run(tx, row);
       const message = messageView(row);
@@ -109,9 +121,9 @@ export class Messages {
   }
 
   async edit(caller: Caller, chatId: number, messageId: number, text: unknown): Promise<MessageView> {
-    const clean = this.checkText(text);
     const { chat } = await requireMembership(this.db, chatId, caller.accountId);
     const row = await this.requireVisibleMessage(chatId, messageId, caller.accountId);
+    const clean = this.checkText(text, row.media_id !== null);
     if (row.sender_id !== caller.accountId) throw new AppError('not_message_author');
     const outbox = new Outbox();
     const view = await this.db.transaction().execute(async (tx) => {
@@ -141,7 +153,8 @@ export class Messages {
       await tx.updateTable('chats').set((eb) => ({ last_message_id: eb.ref('last_message_id') })).where('id', '=', chatId).execute();
       const data = { chatId, messageIds: ids, forEveryone };
       if (forEveryone) {
-        await tx.updateTable('messages').set({ deleted: 1, text: '' }).where('chat_id', '=', chatId).where('id', 'in', ids).execute();
+        // Dropping the media reference lets the collector reclaim the file once nothing else names it.
+        await tx.updateTable('messages').set({ deleted: 1, text: '', media_id: null, media: null }).where('chat_id', '=', chatId).where('id', 'in', ids).execute();
         await this.fanOut(tx, outbox, chat, { type: 'message.deleted', data });
       } else {
         for (const id of ids) await tx.insertInto('hidden_messages').values({ account_id: caller.accountId, chat_id: chatId, message_id: id }).onConflict((oc) => oc.doNothing()).execute();
@@ -248,10 +261,18 @@ export class Messages {
     return v;
   }
 
-  private checkText(v: unknown): string {
+  /** Text is required, except as the optional caption of a media message. */
+  private checkText(v: unknown, hasMedia = false): string {
     if (typeof v !== 'string') throw new AppError('message_invalid');
     const t = v.trim();
-    if (t.length === 0 || v.length > this.maxChars) throw new AppError('message_invalid', { maxChars: this.maxChars });
+    if ((t.length === 0 && !hasMedia) || v.length > this.maxChars) throw new AppError('message_invalid', { maxChars: this.maxChars });
     return v;
+  }
+
+  /** The media to attach, as stored on the message (id + JSON of its view); media_not_found otherwise. */
+  private async requireMedia(accountId: number, mediaId: string): Promise<{ id: string; json: string }> {
+    if (!this.media) throw new AppError('media_not_found');
+    const view = await this.media.get(accountId, mediaId);
+    return { id: view.id, json: JSON.stringify(view) };
   }
 }

@@ -1,5 +1,5 @@
 import type { MessagesTable } from '../storage/schema.js';
-import type { MessageView } from '../protocol/views.js';
+import type { MediaView, MessageView } from '../protocol/views.js';
 import type { Selectable } from 'kysely';
 
 /** Row → client view. Deleted messages keep their id but lose their content. */
@@ -18,5 +18,6 @@ export function messageView(r: Selectable<MessagesTable>): MessageView {
     createdAt: r.created_at,
     editedAt: r.edited_at,
     deleted,
+    media: deleted || r.media === null ? null : (JSON.parse(r.media) as MediaView),
   };
 }

@@ -7,16 +7,10 @@ import { openDatabase } from '../storage/database.js';
 import { MemoryBus } from '../cluster/memory-bus.js';
 import { createServices, type Services } from '../app/services.js';
 
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** Returns the exit code; -1 means "keep running" (serve). */
-  run(config: Readonly<Config>, args: string[]): Promise<number>;
-}
+import { UsageError, type Command } from './usage.js';
+import { addressBansAdmin, isAddress } from './sip-commands.js';
 
-/** Wrong arguments: main prints the message and exits 2 (not 1, which means the task failed). */
-export class UsageError extends Error {}
+export { UsageError, type Command } from './usage.js';
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -63,7 +57,7 @@ const serve: Command = {
 
 const admin: Command = {
   name: 'admin',
-  usage: 'admin user add|list|disable|enable, invite create',
+  usage: 'admin user add|list|disable|enable, invite create, appeals list|accept|reject, bans list|lift',
   summary: 'operator tasks on the configured database',
   async run(config, args) {
     const [noun, verb, ...rest] = args;
@@ -94,10 +88,57 @@ const admin: Command = {
         out(invite.code);
         return 0;
       }
-      throw new UsageError('usage: parley admin user add|list|disable|enable …, parley admin invite create [--uses N] [--hours H]');
+      if (noun === 'appeals' || noun === 'bans') return shieldAdmin(s, noun, verb, rest);
+      throw new UsageError('usage: parley admin user add|list|disable|enable …, parley admin invite create [--uses N] [--hours H], parley admin appeals list|accept|reject, parley admin bans list|lift');
     });
   },
 };
+
+/** Appeal queue and bans (issue 6): `appeals list [--state pending|accepted|rejected]`, `appeals accept|reject <account>`, `bans list`, `bans lift <account>`. */
+async function shieldAdmin(s: Services, noun: string, verb: string | undefined, rest: string[]): Promise<number> {
+  const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+  const target = async (): Promise<number> => {
+    const who = rest[0];
+    if (!who) throw new UsageError(`usage: parley admin ${noun} ${verb} <accountId | username>`);
+    if (/^\d+$/.test(who)) return Number(who);
+    return (await s.accounts.findByUsername(who)).id;
+  };
+  if (noun === 'appeals' && verb === 'list') {
+    const state = flag(rest, 'state') ?? 'pending';
+    if (state !== 'pending' && state !== 'accepted' && state !== 'rejected') throw new UsageError('usage: parley admin appeals list [--state pending|accepted|rejected]');
+    const rows = await s.shield.appeals.list(state, 1000);
+    if (!rows.length) out(`no ${state} appeals`);
+    for (const a of rows) {
+      const top = a.ban.top.slice(0, 3).map((t) => `${t.signal}=${t.value}`).join(', ');
+      out(`${String(a.accountId).padStart(6)}  ${a.username.padEnd(24)} ${a.ban.reason.padEnd(20)} banned ${when(a.ban.bannedAt)}  appealed ${when(a.ban.appeal?.submittedAt ?? null)}  [${top}]${a.note ? `\n        "${a.note.replace(/\s+/g, ' ').slice(0, 200)}"` : ''}`);
+    }
+    return 0;
+  }
+  if (noun === 'appeals' && (verb === 'accept' || verb === 'reject')) {
+    const accountId = await target();
+    await s.shield.appeals.decide(accountId, verb === 'accept' ? 'accepted' : 'rejected');
+    out(verb === 'accept' ? `appeal of ${accountId} accepted: ban lifted (counted as a false positive)` : `appeal of ${accountId} rejected: the ban stays`);
+    return 0;
+  }
+  if (noun === 'bans' && verb === 'list') {
+    out('account bans (anti-abuse):');
+    const rows = await s.database.db.selectFrom('shield_bans').innerJoin('accounts', 'accounts.id', 'shield_bans.account_id')
+      .select(['shield_bans.account_id', 'accounts.username', 'shield_bans.reason', 'shield_bans.banned_at', 'shield_bans.lifted_at', 'shield_bans.appeal_state'])
+      .orderBy('shield_bans.banned_at', 'desc').limit(1000).execute();
+    if (!rows.length) out('no bans');
+    for (const r of rows) out(`${String(r.account_id).padStart(6)}  ${r.username.padEnd(24)} ${r.reason.padEnd(20)} banned ${when(Number(r.banned_at))}  ${r.lifted_at === null ? 'active' : `lifted ${when(Number(r.lifted_at))}`}  appeal ${r.appeal_state ?? '-'}`);
+    out('address bans (SIP and provisioning brute force, scanners):');
+    return addressBansAdmin(s.config, 'list', rest);
+  }
+  if (noun === 'bans' && verb === 'lift') {
+    if (rest[0] && isAddress(rest[0])) return addressBansAdmin(s.config, 'lift', rest);
+    const accountId = await target();
+    await s.shield.bans.lift(accountId, s.clock.now());
+    out(`ban of ${accountId} lifted`);
+    return 0;
+  }
+  throw new UsageError('usage: parley admin appeals list [--state S] | appeals accept|reject <account>, parley admin bans list | bans lift <account | address>');
+}
 
 const doctor: Command = {
   name: 'doctor',

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { loadConfig, ConfigError } from '../kernel/config.js';
 import { toErrorBody } from '../kernel/errors.js';
-import { COMMANDS, UsageError } from './commands.js';
+import { COMMANDS as BASE_COMMANDS, UsageError } from './commands.js';
+import { sipCommand } from './sip-commands.js';
+
+const COMMANDS = [...BASE_COMMANDS, sipCommand];
 
 /** `parley <command>`: serve, admin …, doctor. Exit codes: 0 ok, 1 failure, 2 usage or config error. */
 async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,16 @@
 import type { OperationName } from '../protocol/routes.js';
-import type { SelfView, ChatView, MessageView, DeviceView, AccountView, MemberView, ContactView } from '../protocol/views.js';
+import type { SelfView, ChatView, MessageView, DeviceView, AccountView, MemberView, ContactView, MediaView, UploadView } from '../protocol/views.js';
 import type { Update } from '../protocol/updates.js';
 import { httpCall } from './http.js';
+import { uploadMedia, type MediaUploadInput, type MediaUploadOptions, type MediaUploadResult } from './media.js';
 import { UpdateStream, type UpdateStreamOptions, type WebSocketFactory } from './update-stream.js';
 
 export { ApiError } from './errors.js';
+export { sha256Hex, hmacHex, type MediaUploadInput, type MediaUploadOptions, type MediaUploadResult, type UploadProgress } from './media.js';
 export { UpdateStream, type StreamState, type WebSocketFactory } from './update-stream.js';
+
+/** How the SDK identifies itself at registration and log-in (the web client passes `parley-web/<version>`). */
+export const SDK_CLIENT = 'parley-sdk/1';
 
 export interface Session {
   token: string;
@@ -37,14 +42,15 @@ export class ParleyClient {
     return httpCall<T>(this.baseUrl, this.token, name, params);
   }
 
-  async register(p: { username: string; password: string; displayName?: string; inviteCode?: string; phone?: string; deviceName?: string; platform?: string }): Promise<Session> {
-    const s = await this.call<Session>('accounts.register', p);
+  /** `client` identifies the app to the server's anti-abuse shield (default `parley-sdk/1`); `lang` is its BCP 47 language. */
+  async register(p: { username: string; password: string; displayName?: string; inviteCode?: string; phone?: string; deviceName?: string; platform?: string; client?: string; lang?: string }): Promise<Session> {
+    const s = await this.call<Session>('accounts.register', { client: SDK_CLIENT, ...p });
     this.token = s.token;
     return s;
   }
 
-  async login(p: { username: string; password: string; deviceName?: string; platform?: string }): Promise<Session> {
-    const s = await this.call<Session>('sessions.login', p);
+  async login(p: { username: string; password: string; deviceName?: string; platform?: string; client?: string; lang?: string }): Promise<Session> {
+    const s = await this.call<Session>('sessions.login', { client: SDK_CLIENT, ...p });
     this.token = s.token;
     return s;
   }
@@ -77,8 +83,9 @@ export class ParleyClient {
   createChannel(title: string): Promise<ChatView> { return this.call('chats.createChannel', { title }); }
   members(chatId: number): Promise<MemberView[]> { return this.call('chats.members', { chatId }); }
 
-  send(chatId: number, text: string, opts: { randomId?: string; replyToId?: number } = {}): Promise<MessageView> {
-    return this.call('messages.send', { chatId, text, randomId: opts.randomId ?? randomId(), ...(opts.replyToId ? { replyToId: opts.replyToId } : {}) });
+  /** Sends text, or a media (`opts.mediaId`) with `text` as its optional caption. */
+  send(chatId: number, text: string, opts: { randomId?: string; replyToId?: number; mediaId?: string } = {}): Promise<MessageView> {
+    return this.call('messages.send', { chatId, text, randomId: opts.randomId ?? randomId(), ...(opts.replyToId ? { replyToId: opts.replyToId } : {}), ...(opts.mediaId ? { mediaId: opts.mediaId } : {}) });
   }
   history(chatId: number, opts: { beforeId?: number; limit?: number } = {}): Promise<MessageView[]> { return this.call('messages.history', { chatId, ...opts }); }
   edit(chatId: number, messageId: number, text: string): Promise<MessageView> { return this.call('messages.edit', { chatId, messageId, text }); }
@@ -86,6 +93,19 @@ export class ParleyClient {
   markRead(chatId: number, maxId: number): Promise<{ ok: true }> { return this.call('messages.read', { chatId, maxId }); }
   contacts(): Promise<ContactView[]> { return this.call('contacts.list'); }
   difference(pts: number, limit?: number): Promise<{ updates: Update[]; pts: number; tooLong: boolean }> { return this.call('updates.difference', { pts, ...(limit ? { limit } : {}) }); }
+
+  /** Uploads a file in parallel parts (resumable, deduplicated); send it with `send(chatId, caption, { mediaId })`. */
+  uploadMedia(input: MediaUploadInput, opts: MediaUploadOptions = {}): Promise<MediaUploadResult> {
+    return uploadMedia(this.baseUrl, this.token, input, opts);
+  }
+  uploadStatus(uploadId: string): Promise<UploadView> { return this.call('media.uploadStatus', { uploadId }); }
+  cancelUpload(uploadId: string): Promise<unknown> { return this.call('media.cancelUpload', { uploadId }); }
+  media(mediaId: string): Promise<MediaView> { return this.call('media.get', { mediaId }); }
+  /** A signed, expiring URL for `<img>`/`<audio>`/`<video>` (absolute when the client has a base URL). */
+  async mediaUrl(mediaId: string, variant: 'original' | 'thumb' = 'original'): Promise<{ url: string; expiresAt: number }> {
+    const r = await this.call<{ url: string; expiresAt: number }>('media.url', { mediaId, variant });
+    return { url: `${this.baseUrl.replace(/\/$/, '')}${r.url}`, expiresAt: r.expiresAt };
+  }
 
   /** Opens this device's update channel. */
   connect(opts: Omit<UpdateStreamOptions, 'url' | 'token' | 'WebSocket'>): UpdateStream {

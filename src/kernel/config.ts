@@ -74,6 +74,112 @@ export const ConfigSchema = Type.Object(
       },
       { ...Strict, default: {} },
     ),
+    shield: Type.Object(
+      {
+        /** Off: no scoring and no bans (rate limits still apply). */
+        enabled: Type.Boolean({ default: true }),
+        /** Score at or above which an account is banned (docs/shield.md explains the scale). */
+        threshold: Type.Number({ default: 100, minimum: 1 }),
+        /** Instance secret for block and report hashes; empty: the server makes one and keeps it in dataDir. */
+        secret: Type.String({ default: '' }),
+        /** Ban reasons that run unenforced (shadow mode): only counted. '*' shadows every rule. */
+        shadow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        /** Per-signal weights overriding the defaults in src/shield/weights.ts (points per unit of the signal). */
+        weights: Type.Record(Type.String(), Type.Number(), { default: {} }),
+        /** How long a spam report can be matched to its delivered message. */
+        reportTtlDays: Type.Integer({ default: 30, minimum: 1 }),
+        /** A lifted or expired ban (and its appeal) is deleted this long after it ended (docs/retention.md). */
+        banHistoryDays: Type.Integer({ default: 90, minimum: 1 }),
+        /** Hosting/VPN lists (x4bnet format: one CIDR or AS number a line); empty: no lists. */
+        listsDir: Type.String({ default: '' }),
+        limits: Type.Object(
+          {
+            messagesPerSecond: Type.Integer({ default: 5, minimum: 1 }),
+            messagesPerMinute: Type.Integer({ default: 60, minimum: 1 }),
+            registrationsPerBlockHour: Type.Integer({ default: 10, minimum: 1 }),
+            loginsPerAccountHour: Type.Integer({ default: 30, minimum: 1 }),
+            loginsPerBlockHour: Type.Integer({ default: 120, minimum: 1 }),
+          },
+          { ...Strict, default: {} },
+        ),
+      },
+      { ...Strict, default: {} },
+    ),
+    media: Type.Object(
+      {
+        /** Content store folder; empty: `<dataDir>/media`. */
+        dir: Type.String({ default: '' }),
+        /** Largest single upload (2 GiB). */
+        maxBytes: Type.Integer({ default: 2147483648, minimum: 1 }),
+        /** Bytes one account may keep stored plus pending in uploads. */
+        quotaBytes: Type.Integer({ default: 21474836480, minimum: 1 }),
+        /** Upload part size announced to clients; every part but the last is exactly this long. */
+        partSize: Type.Integer({ default: 8388608, minimum: 1024, maximum: 67108864 }),
+        /** An unfinished upload (and its temporary bytes) is dropped after this long. */
+        uploadTtlMs: Type.Integer({ default: 86400000, minimum: 60000 }),
+        /** Uploaded media never attached to a message is collected after this long. */
+        orphanTtlMs: Type.Integer({ default: 86400000, minimum: 60000 }),
+        /** Life of a dedup proof-of-possession nonce. */
+        proofTtlMs: Type.Integer({ default: 300000, minimum: 1000 }),
+        /** Life of a signed download URL. */
+        urlTtlMs: Type.Integer({ default: 3600000, minimum: 10000 }),
+        /** Decompression-bomb guard: images with more pixels are refused (sharp limitInputPixels). */
+        maxImagePixels: Type.Integer({ default: 50000000, minimum: 1 }),
+        thumbSize: Type.Integer({ default: 320, minimum: 16, maximum: 2048 }),
+        /** Longest side of a photo sent "compressed". */
+        compressMaxSide: Type.Integer({ default: 2048, minimum: 64, maximum: 16384 }),
+        /** HMAC key for download URLs; empty: a random key kept in `<dir>/url-signing.key`. Set it when several nodes serve media. */
+        signingKey: Type.String({ default: '' }),
+        /** How often stale uploads and unreferenced blobs are collected. */
+        gcIntervalMs: Type.Integer({ default: 900000, minimum: 1000 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    sip: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Digest realm and the domain in provisioned configs; empty: the host name phones use. */
+        realm: Type.String({ default: 'parley' }),
+        /** Address phones connect to, written into provisioning files; empty: the listening address. */
+        publicHost: Type.String({ default: '' }),
+        host: Type.String({ default: '0.0.0.0' }),
+        /** SIP over TLS (RFC 3261 §26.2, sips:): always on; 5061 by default. */
+        tlsPort: Type.Integer({ default: 5061, minimum: 0, maximum: 65535 }),
+        /** PEM files; empty: a self-signed pair generated on first start under <dataDir>/sip-tls. */
+        certFile: Type.String({ default: '' }),
+        keyFile: Type.String({ default: '' }),
+        /** Clear-text transports are off unless the operator turns them on (SDES keys never travel on them). */
+        udpPort: Type.Integer({ default: -1, minimum: -1, maximum: 65535 }),
+        tcpPort: Type.Integer({ default: -1, minimum: -1, maximum: 65535 }),
+        nonceTtlMs: Type.Integer({ default: 300000, minimum: 10000 }),
+        /**
+         * Digest algorithms offered, in order of preference (RFC 8760 §2.4: SHA-256 first). Old phones
+         * and tools that read only the first challenge (Debian's sipp, SIPVicious) need MD5 first.
+         */
+        digestAlgorithms: Type.Array(Type.Union([Type.Literal('SHA-256'), Type.Literal('MD5')]), { default: ['SHA-256', 'MD5'], minItems: 1, maxItems: 2, uniqueItems: true }),
+        minExpires: Type.Integer({ default: 60, minimum: 1 }),
+        maxExpires: Type.Integer({ default: 3600, minimum: 60 }),
+        provisioningTtlMs: Type.Integer({ default: 86400000, minimum: 60000 }),
+        /** HTTPS listener for phone auto-provisioning (same certificate as SIP over TLS); -1: off. */
+        provisioningPort: Type.Integer({ default: 8443, minimum: -1, maximum: 65535 }),
+        bans: Type.Object(
+          {
+            maxFailures: Type.Integer({ default: 5, minimum: 1 }),
+            windowMs: Type.Integer({ default: 600000, minimum: 1000 }),
+            firstBanMs: Type.Integer({ default: 300000, minimum: 1000 }),
+            repeatBanMs: Type.Integer({ default: 86400000, minimum: 1000 }),
+            repeatMemoryMs: Type.Integer({ default: 604800000, minimum: 0 }),
+            allowlist: Type.Array(Type.String(), { default: [] }),
+            /** Ban known scanner fingerprints (User-Agent friendly-scanner, sipvicious…) at the first packet. */
+            banScanners: Type.Boolean({ default: true }),
+            /** How often bans are re-read from the database (lifts by the CLI, other nodes). */
+            refreshMs: Type.Integer({ default: 5000, minimum: 100 }),
+          },
+          { ...Strict, default: {} },
+        ),
+      },
+      { ...Strict, default: {} },
+    ),
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
       { ...Strict, default: {} },
@@ -100,6 +206,22 @@ const ENV_MAP: Record<string, string> = {
   PARLEY_KEEPALIVE_GRACE_MS: 'updates.graceMs',
   PARLEY_MAX_DIFFERENCE: 'updates.maxDifference',
   PARLEY_LOG_LEVEL: 'log.level',
+  PARLEY_SIP_ENABLED: 'sip.enabled',
+  PARLEY_SIP_REALM: 'sip.realm',
+  PARLEY_SIP_HOST: 'sip.host',
+  PARLEY_SIP_PUBLIC_HOST: 'sip.publicHost',
+  PARLEY_SIP_TLS_PORT: 'sip.tlsPort',
+  PARLEY_SIP_UDP_PORT: 'sip.udpPort',
+  PARLEY_SIP_TCP_PORT: 'sip.tcpPort',
+  PARLEY_SIP_PROVISIONING_PORT: 'sip.provisioningPort',
+  PARLEY_MEDIA_DIR: 'media.dir',
+  PARLEY_MEDIA_MAX_BYTES: 'media.maxBytes',
+  PARLEY_MEDIA_QUOTA_BYTES: 'media.quotaBytes',
+  PARLEY_MEDIA_SIGNING_KEY: 'media.signingKey',
+  PARLEY_SHIELD_ENABLED: 'shield.enabled',
+  PARLEY_SHIELD_THRESHOLD: 'shield.threshold',
+  PARLEY_SHIELD_SECRET: 'shield.secret',
+  PARLEY_SHIELD_LISTS_DIR: 'shield.listsDir',
 };
 /** Variables read by the loader itself rather than mapped to a key. */
 const ENV_META = new Set(['PARLEY_CONFIG']);

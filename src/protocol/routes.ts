@@ -36,6 +36,9 @@ export const ROUTES = {
   'blocks.remove': ['DELETE', '/blocks/:accountId'],
   'updates.state': ['GET', '/updates/state'],
   'updates.difference': ['GET', '/updates/difference'],
+  'shield.status': ['GET', '/me/ban'],
+  'shield.appeal': ['POST', '/me/appeal'],
+  'reports.create': ['POST', '/chats/:chatId/messages/:messageId/report'],
   'messages.send': ['POST', '/chats/:chatId/messages'],
   'messages.history': ['GET', '/chats/:chatId/messages'],
   'messages.edit': ['PATCH', '/chats/:chatId/messages/:messageId'],
@@ -45,6 +48,13 @@ export const ROUTES = {
   'messages.typing': ['POST', '/chats/:chatId/typing'],
   'drafts.save': ['PUT', '/chats/:chatId/draft'],
   'drafts.list': ['GET', '/drafts'],
+  'media.createUpload': ['POST', '/media/uploads'],
+  'media.uploadStatus': ['GET', '/media/uploads/:uploadId'],
+  'media.complete': ['POST', '/media/uploads/:uploadId/complete'],
+  'media.prove': ['POST', '/media/uploads/:uploadId/proof'],
+  'media.cancelUpload': ['DELETE', '/media/uploads/:uploadId'],
+  'media.get': ['GET', '/media/:mediaId'],
+  'media.url': ['POST', '/media/:mediaId/url'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type OperationName = keyof typeof ROUTES;

@@ -61,9 +61,57 @@ export interface MessageView {
   createdAt: number;
   editedAt: number | null;
   deleted: boolean;
+  /** Attached photo, file, voice note or video (issue 7); `text` is then an optional caption. */
+  media: MediaView | null;
+}
+
+export type MediaKind = 'photo' | 'file' | 'voice' | 'video';
+
+/** A stored media item (docs/protocol.md, Media). Immutable once made; `id` is opaque and unguessable. */
+export interface MediaView {
+  id: string;
+  kind: MediaKind;
+  mime: string;
+  size: number;
+  name: string;
+  width?: number;
+  height?: number;
+  durationMs?: number;
+  /** Voice notes: up to 100 levels 0..31. */
+  waveform?: number[];
+  /** Tiny blurred image as a `data:` URL (≤ 1 KB of image bytes), shown until the thumbnail loads. */
+  preview?: string;
+  /** A thumbnail variant exists (`variant: 'thumb'`). */
+  hasThumb: boolean;
+}
+
+/** An upload in progress (`POST /media/uploads`, `GET /media/uploads/:uploadId`). */
+export interface UploadView {
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  /** Indexes of the parts already stored. */
+  received: number[];
+  expiresAt: number;
+  /** Set when the server already holds this content: prove possession instead of uploading. */
+  dedup: { nonce: string } | null;
 }
 
 export interface ContactView {
   account: AccountView;
   name: string;
+}
+
+/**
+ * An account's ban as its owner sees it (issue 6). `reason` is a stable code the client translates;
+ * after an accepted appeal `banned` is false and `appeal.state` says so.
+ */
+export interface BanView {
+  banned: boolean;
+  reason: string | null;
+  bannedAt: number | null;
+  expiresAt: number | null;
+  appeal: { state: 'pending' | 'accepted' | 'rejected'; submittedAt: number; decidedAt: number | null } | null;
+  /** Where to appeal (`POST /api/v1/me/appeal`) while an appeal is possible, else null. */
+  appealRoute: string | null;
 }

@@ -71,6 +71,16 @@ export class AddressBans {
     for (const ban of await this.store.loadLive(this.clock.now(), this.policy.repeatMemoryMs)) this.bans.set(normalise(ban.address), ban);
   }
 
+  /**
+   * Re-reads the store so bans made or lifted by another process (the CLI, another node) take
+   * effect here; the hot path stays a Map lookup.
+   */
+  async refresh(): Promise<void> {
+    const live = await this.store.loadLive(this.clock.now(), this.policy.repeatMemoryMs);
+    this.bans.clear();
+    for (const ban of live) this.bans.set(normalise(ban.address), ban);
+  }
+
   /** Hot path: is this source address banned right now? */
   isBanned(address: string): boolean {
     const ban = this.bans.get(normalise(address));

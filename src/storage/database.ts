@@ -3,6 +3,9 @@ import type { Schema } from './schema.js';
 import { openSqlite } from './sqlite/open.js';
 import { openPostgres } from './postgres/open.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m002shield from './migrations/002_shield.js';
+import * as m003 from './migrations/003_media.js';
+import * as m004 from './migrations/004_sip.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect } from './dialect.js';
@@ -27,6 +30,9 @@ export interface DatabaseOptions {
 /** Numbered, append-only migrations (ARCHITECTURE.md convention 7). */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '001_initial': m001,
+  '002_shield': m002shield,
+  '003_media': m003,
+  '004_sip': m004,
 };
 
 /** Opens the configured database and applies pending migrations. */

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { SipSchema } from './schema-sip.js';
 
 /**
  * Typed tables shared by both dialects. Booleans are 0/1 integers and times are epoch
@@ -83,6 +84,9 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted: number;
+  /** Media carried (issue 7) and a JSON copy of its MediaView: media records never change. */
+  media_id: string | null;
+  media: string | null;
 }
 
 export interface HiddenMessagesTable {
@@ -127,7 +131,81 @@ export interface BlocksTable {
   created_at: number;
 }
 
-export interface Schema {
+/** Shield counter with expiry (issue 6): the key names what is counted, never an address. */
+export interface ShieldCountersTable {
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
+export interface ShieldSetMembersTable {
+  key: string;
+  member: string;
+  expires_at: number;
+}
+
+/** One ban per account; `top` is JSON of the top signals; appeal_state null until appealed. */
+export interface ShieldBansTable {
+  account_id: number;
+  reason: string;
+  top: string;
+  banned_at: number;
+  expires_at: number | null;
+  lifted_at: number | null;
+  appeal_state: 'pending' | 'accepted' | 'rejected' | null;
+  appeal_note: string | null;
+  appeal_submitted_at: number | null;
+  appeal_decided_at: number | null;
+}
+
+/** Stored content, addressed by SHA-256 hex (issue 7). */
+export interface MediaBlobsTable {
+  sha256: string;
+  size: number;
+  created_at: number;
+}
+
+export interface MediaTable {
+  id: string;
+  owner_id: number;
+  kind: 'photo' | 'file' | 'voice' | 'video';
+  mime: string;
+  name: string;
+  size: number;
+  sha256: string;
+  thumb_sha256: string | null;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  /** JSON array of 0..31 levels. */
+  waveform: string | null;
+  /** `data:` URL of the tiny blurred preview. */
+  preview: string | null;
+  created_at: number;
+}
+
+/** A resumable upload; `params` is the JSON of what the client declared. */
+export interface MediaUploadsTable {
+  id: string;
+  owner_id: number;
+  size: number;
+  sha256: string;
+  part_size: number;
+  part_count: number;
+  params: string;
+  /** Dedup proof-of-possession nonce (hex), single use; null once used. */
+  nonce: string | null;
+  nonce_expires_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface MediaUploadPartsTable {
+  upload_id: string;
+  idx: number;
+}
+
+export interface Schema extends SipSchema {
   accounts: AccountsTable;
   devices: DevicesTable;
   invites: InvitesTable;
@@ -141,4 +219,11 @@ export interface Schema {
   drafts: DraftsTable;
   contacts: ContactsTable;
   blocks: BlocksTable;
+  media_blobs: MediaBlobsTable;
+  media: MediaTable;
+  media_uploads: MediaUploadsTable;
+  media_upload_parts: MediaUploadPartsTable;
+  shield_counters: ShieldCountersTable;
+  shield_set_members: ShieldSetMembersTable;
+  shield_bans: ShieldBansTable;
 }

@@ -46,6 +46,11 @@ export function testConfig(store: TestStore, overrides: Record<string, unknown> 
     http: { host: '127.0.0.1', port: 0 },
     accounts: { registration: 'open', argon2MemoryKiB: 8192, argon2Iterations: 1 },
     log: { level: 'silent' },
+    // SIP has its own suites (tests/integration/sip*.test.ts, tests/interop/); others run without its listeners.
+    sip: { enabled: false, host: '127.0.0.1', tlsPort: 0, provisioningPort: 0 },
+    // Test users look like bulk spammers (new, fast, messaging strangers): suites about other things
+    // run without scoring and with generous hard limits; tests/integration/shield*.test.ts turn them on.
+    shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000, loginsPerAccountHour: 1_000_000 } },
   };
   return loadConfig({ env: {}, file: null, overrides: merge(base, overrides) });
 }

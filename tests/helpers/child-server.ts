@@ -46,6 +46,9 @@ export async function startChildServer(opts: { backend: Backend; dataDir: string
     PARLEY_HTTP_HOST: '127.0.0.1',
     PARLEY_HTTP_PORT: String(port),
     PARLEY_REGISTRATION: 'open',
+    PARLEY_SIP_HOST: '127.0.0.1',
+    PARLEY_SIP_TLS_PORT: '0',
+    PARLEY_SIP_PROVISIONING_PORT: '0',
     PARLEY_LOG_LEVEL: 'warn',
     PARLEY_ARGON2_MEMORY_KIB: '8192',
   });

@@ -4,6 +4,7 @@ import { AuthScreen } from './screens/auth.js';
 import { Sidebar } from './screens/sidebar.js';
 import { Conversation } from './screens/conversation.js';
 import { ConnectionBanner } from './ui/connection.js';
+import { BannedScreen } from './screens/banned.js';
 
 /** Top level: the log-in screens, or the two-pane messenger. */
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
     if (joinId) void store.joinChannel(joinId);
   }, [joinId]);
   if (!store.session) return <AuthScreen />;
+  if (store.ban?.banned) return <BannedScreen />;
   const chatId = store.route.name === 'chats' ? store.route.chatId : undefined;
   return (
     <div class={`layout ${chatId ? 'has-chat' : ''}`} data-testid="messenger">

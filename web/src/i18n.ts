@@ -1,10 +1,15 @@
 /** UI strings in English, Italian, French and German. Missing keys fall back to English. */
+import { mediaDe, mediaEn, mediaFr, mediaIt } from './i18n-media.js';
+import { shieldDe, shieldEn, shieldFr, shieldIt } from './i18n-shield.js';
+
 export type Lang = 'en' | 'it' | 'fr' | 'de';
 export const LANGS: Array<{ id: Lang; name: string }> = [
   { id: 'en', name: 'English' }, { id: 'it', name: 'Italiano' }, { id: 'fr', name: 'Français' }, { id: 'de', name: 'Deutsch' },
 ];
 
 const en = {
+  ...mediaEn,
+  ...shieldEn,
   appName: 'Parley',
   login: 'Log in', signup: 'Sign up', username: 'Username', password: 'Password', displayName: 'Display name (optional)',
   inviteCode: 'Invite code (if required)', haveAccount: 'I already have an account', noAccount: 'Create an account',
@@ -41,6 +46,8 @@ export type Key = keyof typeof en;
 type Dict = Partial<Record<Key, string>>;
 
 const it: Dict = {
+  ...mediaIt,
+  ...shieldIt,
   inviteLink: 'Link di invito',
   login: 'Accedi', signup: 'Registrati', username: 'Nome utente', password: 'Password', displayName: 'Nome visualizzato (facoltativo)',
   inviteCode: 'Codice di invito (se richiesto)', haveAccount: 'Ho già un account', noAccount: 'Crea un account',
@@ -71,6 +78,8 @@ const it: Dict = {
   online_dot: 'online',
 };
 const fr: Dict = {
+  ...mediaFr,
+  ...shieldFr,
   inviteLink: 'Lien d’invitation',
   login: 'Se connecter', signup: "S'inscrire", username: "Nom d'utilisateur", password: 'Mot de passe', displayName: 'Nom affiché (facultatif)',
   inviteCode: "Code d'invitation (si requis)", haveAccount: "J'ai déjà un compte", noAccount: 'Créer un compte',
@@ -101,6 +110,8 @@ const fr: Dict = {
   online_dot: 'en ligne',
 };
 const de: Dict = {
+  ...mediaDe,
+  ...shieldDe,
   inviteLink: 'Einladungslink',
   login: 'Anmelden', signup: 'Registrieren', username: 'Benutzername', password: 'Passwort', displayName: 'Anzeigename (optional)',
   inviteCode: 'Einladungscode (falls nötig)', haveAccount: 'Ich habe schon ein Konto', noAccount: 'Konto erstellen',

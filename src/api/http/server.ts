@@ -6,6 +6,7 @@ import type { Services } from '../../app/services.js';
 import { compileOperations, validateParams, type CompiledOperation } from '../operations/index.js';
 import { UpdateChannel } from '../ws/update-channel.js';
 import { registerWebClient } from './static.js';
+import { registerMediaRoutes } from './media-routes.js';
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -55,6 +56,9 @@ export async function buildHttpServer(services: Services, opts: { webDir?: strin
     const error = mapped ? new AppError(mapped) : err;
     const { status, body, known } = toErrorBody(error);
     if (!known) services.logger.error({ err, url: req.url.split('?')[0] }, 'request failed');
+    // RFC 9110 §10.2.3: whole seconds; the body's data.retryAfterMs keeps the precise value.
+    const retryAfterMs = body.error.data?.retryAfterMs;
+    if (typeof retryAfterMs === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -79,6 +83,7 @@ export async function buildHttpServer(services: Services, opts: { webDir?: strin
     return services.metrics.registry.metrics();
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerMediaRoutes(app, services);
   registerWebClient(app, opts.webDir);
 
   const channel = new UpdateChannel(services, operations);

@@ -2,6 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { op, type Operation } from './types.js';
 import { Id, DeviceInfo } from './schemas.js';
 import { encodeLinkPayload } from '../../protocol/link.js';
+import { clientFacts } from '../../app/shield-service.js';
+
+/** How the app identifies itself (issue 6): `parley-web/1.2.0`, and the language it runs in. */
+const ClientInfo = { client: Type.Optional(Type.String({ maxLength: 64 })), lang: Type.Optional(Type.String({ maxLength: 35 })) };
 
 /** Accounts, sessions, devices and QR linking. */
 export const accountOperations: Operation[] = [
@@ -11,15 +15,27 @@ export const accountOperations: Operation[] = [
     params: Type.Object({
       username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }),
       displayName: Type.Optional(Type.String({ maxLength: 128 })), phone: Type.Optional(Type.String({ maxLength: 32 })),
-      inviteCode: Type.Optional(Type.String({ maxLength: 128 })), ...DeviceInfo,
+      inviteCode: Type.Optional(Type.String({ maxLength: 128 })), ...DeviceInfo, ...ClientInfo,
     }, { additionalProperties: false }),
-    handler: ({ services }, p) => services.accounts.register(p),
+    handler: async ({ services, ip }, { client, lang, ...input }) => {
+      const network = await services.shield.beforeRegister(ip);
+      const r = await services.accounts.register(input);
+      // A ban here is stored with the account: its next call answers account_banned, with the appeal route.
+      await services.shield.afterRegister(r.account.id, network, clientFacts(client, lang));
+      return r;
+    },
   }),
   op({
     name: 'sessions.login', method: 'POST', path: '/sessions', auth: false, status: 201,
     summary: 'Log a device in with username and password',
-    params: Type.Object({ username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), ...DeviceInfo }, { additionalProperties: false }),
-    handler: ({ services }, p) => services.accounts.login(p),
+    params: Type.Object({ username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 256 }), ...DeviceInfo, ...ClientInfo }, { additionalProperties: false }),
+    handler: async ({ services, ip }, { client, lang, ...input }) => {
+      const network = await services.shield.beforeLogin(input.username, ip);
+      const r = await services.accounts.login(input);
+      // A banned account still logs in: the session is how it reads the notice and appeals.
+      await services.shield.afterLogin(r.account.id, network, clientFacts(client, lang));
+      return r;
+    },
   }),
   op({
     name: 'sessions.logout', method: 'DELETE', path: '/sessions/current', auth: true,
@@ -36,7 +52,11 @@ export const accountOperations: Operation[] = [
   op({
     name: 'me.update', method: 'PATCH', path: '/me', auth: true, summary: 'Change display name or phone number (E.164)',
     params: Type.Object({ displayName: Type.Optional(Type.String({ maxLength: 128 })), phone: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])) }, { additionalProperties: false }),
-    handler: ({ services, caller }, p) => services.accounts.updateProfile(caller, p),
+    handler: async ({ services, caller }, p) => {
+      const r = await services.accounts.updateProfile(caller, p);
+      services.shield.forgetAccount(caller.accountId);
+      return r;
+    },
   }),
   op({
     name: 'me.changePassword', method: 'PUT', path: '/me/password', auth: true,

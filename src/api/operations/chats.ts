@@ -55,7 +55,7 @@ export const chatOperations: Operation[] = [
   op({ name: 'blocks.list', method: 'GET', path: '/blocks', auth: true, summary: 'Blocked accounts', params: Type.Object({}),
     handler: ({ services, caller }) => services.contacts.blocked(caller) }),
   op({ name: 'blocks.add', method: 'POST', path: '/blocks', auth: true, summary: 'Block an account', params: Type.Object({ accountId: Id }, { additionalProperties: false }),
-    handler: async ({ services, caller }, p) => { await services.contacts.block(caller, p.accountId); return ok; } }),
+    handler: async ({ services, caller }, p) => { await services.contacts.block(caller, p.accountId); await services.shield.blocked(caller.accountId, p.accountId); return ok; } }),
   op({ name: 'blocks.remove', method: 'DELETE', path: '/blocks/:accountId', auth: true, summary: 'Unblock an account', params: Type.Object({ accountId: Id }),
     handler: async ({ services, caller }, p) => { await services.contacts.unblock(caller, p.accountId); return ok; } }),
 

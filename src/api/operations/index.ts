@@ -7,11 +7,27 @@ import type { Operation } from './types.js';
 import { accountOperations } from './accounts.js';
 import { chatOperations } from './chats.js';
 import { messageOperations } from './messages.js';
+import { shieldOperations } from './shield.js';
+import { mediaOperations } from './media.js';
 
 export type { Operation, OperationContext } from './types.js';
 
+/** What a banned account may still do: read why, appeal, log out (issue 6). */
+const BAN_EXEMPT = new Set(['shield.status', 'shield.appeal', 'sessions.logout']);
+
 /** The dispatch table: one handler per operation name, shared by HTTP and the update channel. */
-export const OPERATIONS: readonly Operation[] = [...accountOperations, ...chatOperations, ...messageOperations];
+export const OPERATIONS: readonly Operation[] = banGuarded([...accountOperations, ...chatOperations, ...messageOperations, ...shieldOperations, ...mediaOperations]);
+
+/** Every other authenticated operation of a banned account fails with account_banned. */
+function banGuarded(ops: Operation[]): Operation[] {
+  return ops.map((o) => (!o.auth || BAN_EXEMPT.has(o.name) ? o : {
+    ...o,
+    handler: async (ctx, p) => {
+      await ctx.services.shield.assertNotBanned(ctx.caller.accountId);
+      return o.handler(ctx, p);
+    },
+  }));
+}
 
 export interface CompiledOperation {
   op: Operation;

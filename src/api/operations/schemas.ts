@@ -7,3 +7,5 @@ export const DeviceInfo = {
   deviceName: Type.Optional(Type.String({ maxLength: 64 })),
   platform: Type.Optional(Type.String({ maxLength: 64 })),
 };
+/** Opaque media and upload ids (issue 7): random base64url. */
+export const MediaId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });

@@ -39,6 +39,8 @@ export class UpdateConnection {
     private readonly services: Services,
     private readonly operations: ReadonlyMap<string, CompiledOperation>,
     private readonly onClose: (c: UpdateConnection) => void,
+    /** The device's address, for the shield's network facts; never stored. */
+    private readonly ip = '',
   ) {
     this.lastActivity = Date.now();
     ws.on('message', (data, isBinary) => this.onFrame(isBinary ? null : data.toString()));
@@ -97,6 +99,8 @@ export class UpdateConnection {
 
   private async hello(frame: Extract<ClientFrame, { op: 'hello' }>): Promise<void> {
     const caller = await this.services.sessions.authenticate(frame.token);
+    // A banned account gets no update channel: 4403 account_banned (it reads the notice over HTTP).
+    await this.services.shield.assertNotBanned(caller.accountId);
     if (this.closed) return;
     this.caller = caller;
     const { bus } = this.services;
@@ -135,6 +139,7 @@ export class UpdateConnection {
 
   private onAccountMessage(message: unknown): void {
     const m = message as { ephemeral?: string; data?: unknown } & Partial<Update>;
+    if (m.ephemeral === 'banned') return this.close(CloseCodes.revoked, 'account_banned');
     if (m.ephemeral === 'typing') return this.send({ op: 'event', type: 'typing', data: m.data as { chatId: number; accountId: number } });
     if (typeof m.pts !== 'number') return;
     if (!this.live) this.buffered.push(m as Update);
@@ -212,7 +217,7 @@ export class UpdateConnection {
       if (this.callsInFlight > MAX_CALLS_IN_FLIGHT) throw new AppError('rate_limited', { maxInFlight: MAX_CALLS_IN_FLIGHT });
       if (!compiled || !compiled.op.auth) throw new AppError('unknown_operation', { method: frame.method });
       const params = validateParams(compiled, frame.params);
-      const result = await compiled.op.handler({ services: this.services, caller: this.caller!, ip: '' }, params as never);
+      const result = await compiled.op.handler({ services: this.services, caller: this.caller!, ip: this.ip }, params as never);
       this.services.metrics.requests.inc({ op: compiled.op.name, outcome: 'ok' });
       this.send({ op: 'result', id: frame.id, result });
     } catch (err) {

@@ -44,7 +44,7 @@ export class UpdateChannel {
       const conn = new UpdateConnection(ws, this.services, this.operations, (c) => {
         this.connections.delete(c);
         this.services.metrics.connections.dec();
-      });
+      }, clientAddress(req, this.services.config.http.trustProxy));
       this.connections.add(conn);
       this.services.metrics.connections.inc();
     });
@@ -81,4 +81,11 @@ export class UpdateChannel {
     for (const c of [...this.connections]) c.close(CloseCodes.goingAway, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** The caller's address as fastify's req.ip would give it (first X-Forwarded-For hop behind a trusted proxy). */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const fwd = req.headers['x-forwarded-for'];
+  const first = trustProxy ? (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim() : undefined;
+  return first || req.socket.remoteAddress || '';
 }

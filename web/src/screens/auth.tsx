@@ -3,6 +3,7 @@ import QRCode from 'qrcode';
 import { ParleyClient } from '../../../src/client/index.js';
 import { useStore, errorText } from '../ui/hooks.js';
 import { LANGS, type Lang } from '../i18n.js';
+import { WEB_CLIENT } from '../state/store.js';
 
 type Mode = 'login' | 'signup' | 'link';
 
@@ -43,11 +44,13 @@ function Credentials({ mode, setMode }: { mode: 'login' | 'signup'; setMode(m: M
     setBusy(true);
     setError('');
     const deviceName = browserName();
+    // Identifies the official client and its language to the server's abuse shield.
+    const app = { client: WEB_CLIENT, lang: navigator.language };
     try {
       const client = new ParleyClient({ baseUrl: store.baseUrl });
       const s = mode === 'login'
-        ? await client.login({ username: username.trim(), password, deviceName, platform: 'web' })
-        : await client.register({ username: username.trim(), password, deviceName, platform: 'web', ...(displayName.trim() ? { displayName: displayName.trim() } : {}), ...(invite.trim() ? { inviteCode: invite.trim() } : {}) });
+        ? await client.login({ username: username.trim(), password, deviceName, platform: 'web', ...app })
+        : await client.register({ username: username.trim(), password, deviceName, platform: 'web', ...app, ...(displayName.trim() ? { displayName: displayName.trim() } : {}), ...(invite.trim() ? { inviteCode: invite.trim() } : {}) });
       await store.adopt(s);
     } catch (err) {
       setError(errorText(store, err));

@@ -6,6 +6,8 @@ import { Icon } from '../ui/icons.js';
 import { ChatInfo, ForwardDialog } from './dialogs.js';
 import type { LocalMessage } from '../state/types.js';
 import type { Store } from '../state/store.js';
+import { MediaBlock, messageMedia, messageSummary } from '../ui/media-message.js';
+import { AttachButton, SendMediaDialog, UploadList, VoiceButton, pastedFiles, useFileDrop } from '../ui/media-composer.js';
 
 /** One chat: header, virtualised history (paging upward), composer with reply/edit, drafts, typing. */
 export function Conversation({ chatId }: { chatId: number }) {
@@ -18,6 +20,8 @@ export function Conversation({ chatId }: { chatId: number }) {
   const [editing, setEditing] = useState<LocalMessage | null>(null);
   const [forward, setForward] = useState<LocalMessage | null>(null);
   const [info, setInfo] = useState(false);
+  const [files, setFiles] = useState<File[] | null>(null);
+  const drop = useFileDrop((f) => setFiles(f));
   const loading = useRef(false);
 
   const loadOlder = () => {
@@ -42,7 +46,8 @@ export function Conversation({ chatId }: { chatId: number }) {
     : chat.type === 'direct' ? `@${chat.peer?.username ?? ''}` : chat.type === 'channel' ? `${chat.memberCount} ${t('subscribers')}` : t('membersCount', { n: chat.memberCount });
 
   return (
-    <section class="conversation" aria-label={chat.title} data-testid="conversation" data-chat-id={chatId}>
+    <section class="conversation" aria-label={chat.title} data-testid="conversation" data-chat-id={chatId} {...(canPost && !blocked ? drop.handlers : {})}>
+      {drop.active && <div class="drop-zone" data-testid="drop-zone">{t('media_dropHere')}</div>}
       <header class="conv-head">
         <button class="icon-btn back" aria-label={t('back')} onClick={() => store.navigate('/')}>←</button>
         <button class="conv-title" onClick={() => setInfo(true)} aria-label={`${t('chatInfo')}: ${chat.title}`} data-testid="open-chat-info">
@@ -65,11 +70,12 @@ export function Conversation({ chatId }: { chatId: number }) {
       {menuFor && <MessageMenu m={menuFor} store={store} canDeleteAll={menuFor.senderId === store.me?.id || chat.role === 'owner' || chat.role === 'admin'} onClose={() => setMenuFor(null)}
         onReply={() => { setEditing(null); setReplyTo(menuFor); }} onEdit={() => { setReplyTo(null); setEditing(menuFor); }} onForward={() => setForward(menuFor)} canPost={canPost} />}
       {canPost && !blocked
-        ? <Composer chatId={chatId} store={store} replyTo={replyTo} editing={editing} clear={() => { setReplyTo(null); setEditing(null); }}
+        ? <Composer chatId={chatId} store={store} onFiles={setFiles} replyTo={replyTo} editing={editing} clear={() => { setReplyTo(null); setEditing(null); }}
           editLast={() => { const own = [...messages].reverse().find((m) => m.senderId === store.me?.id && !m.pending); if (own) setEditing(own); }} />
         : <div class="composer readonly" data-testid="composer-readonly">{blocked ? t('blockedUser') : t('readOnlyChannel')}</div>}
       {forward && <ForwardDialog fromChatId={chatId} messageId={forward.id} onClose={() => setForward(null)} />}
       {info && <ChatInfo chatId={chatId} onClose={() => setInfo(false)} />}
+      {files && <SendMediaDialog store={store} chatId={chatId} files={files} onClose={() => setFiles(null)} />}
     </section>
   );
 }
@@ -86,7 +92,8 @@ function Bubble({ m, prev, store, chatType, peerRead, onMenu }: { m: LocalMessag
       <div class="bubble" tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && onMenu()} aria-label={`${store.nameOf(m.senderId)}: ${m.text}`}>
         {showName && <div class="sender" style={{ color: '#3a7bd5' }}>{store.nameOf(m.senderId)}</div>}
         {m.forwardedFrom && <div class="fwd">{t('forwardedFrom')} · {store.nameOf(m.forwardedFrom.senderId)}</div>}
-        {m.replyToId && <div class="reply-quote">{reply ? <><b>{store.nameOf(reply.senderId)}</b> {reply.text}</> : `#${m.replyToId}`}</div>}
+        {m.replyToId && <div class="reply-quote">{reply ? <><b>{store.nameOf(reply.senderId)}</b> {messageSummary(store, reply)}</> : `#${m.replyToId}`}</div>}
+        {messageMedia(m) && <MediaBlock media={messageMedia(m)!} store={store} />}
         <span class="text" data-testid="message-text">{m.text}</span>
         <span class="meta">
           {m.editedAt && <span class="edited">{t('edited')}</span>}
@@ -123,7 +130,7 @@ function MessageMenu({ m, store, canDeleteAll, canPost, onClose, onReply, onEdit
   );
 }
 
-function Composer({ chatId, store, replyTo, editing, clear, editLast }: { chatId: number; store: Store; replyTo: LocalMessage | null; editing: LocalMessage | null; clear(): void; editLast(): void }) {
+function Composer({ chatId, store, onFiles, replyTo, editing, clear, editLast }: { chatId: number; store: Store; onFiles(files: File[]): void; replyTo: LocalMessage | null; editing: LocalMessage | null; clear(): void; editLast(): void }) {
   const t = store.t.bind(store);
   const chat = store.chats.get(chatId)!;
   const [text, setText] = useState(chat.draft ?? '');
@@ -183,6 +190,7 @@ function Composer({ chatId, store, replyTo, editing, clear, editLast }: { chatId
 
   return (
     <div class="composer-wrap">
+      <UploadList store={store} chatId={chatId} />
       {(replyTo || editing) && (
         <div class="composer-context" data-testid="composer-context">
           <span><b>{editing ? t('editing') : `${t('replyingTo')} ${store.nameOf(replyTo!.senderId)}`}</b> {(editing ?? replyTo)!.text.slice(0, 80)}</span>
@@ -190,14 +198,18 @@ function Composer({ chatId, store, replyTo, editing, clear, editLast }: { chatId
         </div>
       )}
       <form class="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        {!editing && <AttachButton store={store} onFiles={onFiles} />}
         <textarea ref={ref} rows={1} placeholder={t('message')} aria-label={t('message')} value={text} data-testid="composer-input"
           onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
+          onPaste={(e) => { const f = pastedFiles(e); if (f.length && !editing) { e.preventDefault(); onFiles(f); } }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
             else if (e.key === 'Escape') { clear(); }
             else if (e.key === 'ArrowUp' && !text) { e.preventDefault(); editLast(); }
           }} />
-        <button class="send" type="submit" aria-label={t('send')} disabled={!text.trim()} data-testid="send-button">➤</button>
+        {!text.trim() && !editing
+          ? <VoiceButton store={store} chatId={chatId} />
+          : <button class="send" type="submit" aria-label={t('send')} disabled={!text.trim()} data-testid="send-button">➤</button>}
       </form>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useStore, formatTime } from '../ui/hooks.js';
 import { Avatar } from '../ui/avatar.js';
+import { messageSummary } from '../ui/media-message.js';
 import { Icon } from '../ui/icons.js';
 import { Settings } from './settings.js';
 import { NewChatDialog } from './dialogs.js';
@@ -63,7 +64,7 @@ function ChatRow({ chat, store, selected }: { chat: ChatEntry; store: Store; sel
   let preview: string;
   if (typing.length) preview = t('typing', { name: store.nameOf(typing[0]!) });
   else if (chat.draft && !selected) preview = `${t('draft')}: ${chat.draft}`;
-  else if (last) preview = (chat.type === 'group' ? `${last.senderId === store.me?.id ? t('you') : store.nameOf(last.senderId)}: ` : last.senderId === store.me?.id && chat.type === 'direct' ? `${t('you')}: ` : '') + last.text;
+  else if (last) preview = (chat.type === 'group' ? `${last.senderId === store.me?.id ? t('you') : store.nameOf(last.senderId)}: ` : last.senderId === store.me?.id && chat.type === 'direct' ? `${t('you')}: ` : '') + messageSummary(store, last);
   else preview = '';
   const kindIcon = chat.type === 'channel' ? <Icon name="megaphone" size={15} /> : chat.type === 'group' ? <Icon name="group" size={15} /> : null;
   return (

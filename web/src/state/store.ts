@@ -1,5 +1,5 @@
 import { ParleyClient, ApiError, randomId, type Session, type UpdateStream } from '../../../src/client/index.js';
-import type { AccountView, ChatView, MessageView, MemberView } from '../../../src/protocol/views.js';
+import type { AccountView, BanView, ChatView, MessageView, MemberView } from '../../../src/protocol/views.js';
 import type { Update, ChannelUpdate } from '../../../src/protocol/updates.js';
 import { Cache } from './cache.js';
 import { detectLang, translate, type Key, type Lang } from '../i18n.js';
@@ -14,6 +14,9 @@ export type Route = { name: 'chats'; chatId?: number } | { name: 'settings'; sec
  * The web client's state: one logged-in device, its chats and messages, the update stream and the
  * outbox. Components read fields directly and re-render on `subscribe` notifications.
  */
+/** How the web client identifies itself at log-in (the server's abuse shield tells official clients apart). */
+export const WEB_CLIENT = 'parley-web/1';
+
 export class Store {
   client: ParleyClient;
   session: Session | null = null;
@@ -30,6 +33,8 @@ export class Store {
   members = new Map<number, MemberView[]>();
   blocked = new Set<number>();
   loggedOutReason: string | undefined;
+  /** Set while the account is banned (issue 6): the app shows the notice and appeal screen instead. */
+  ban: BanView | null = null;
   route: Route = parseRoute(location.pathname);
   toast: string | undefined;
   lang: Lang = detectLang();
@@ -187,16 +192,53 @@ export class Store {
     this.historyDone.clear();
     this.pts = 0;
     this.loggedOutReason = reason;
+    this.ban = null;
     this.navigate('/');
   }
 
   /** A revoked or disabled device is logged out at once; true when that happened. */
   handleAuthError(err: unknown): boolean {
+    if (err instanceof ApiError && err.code === 'account_banned') {
+      void this.enterBanned();
+      return true;
+    }
     if (err instanceof ApiError && (err.code === 'device_revoked' || err.code === 'unauthorized' || err.code === 'account_disabled')) {
       void this.logout(err.code);
       return true;
     }
     return false;
+  }
+
+  // ---- ban notice and appeal (issue 6) ----------------------------------------------------
+
+  /** The server refused us with account_banned: stop the stream, keep the outbox (nothing is dropped), show why. */
+  async enterBanned(): Promise<void> {
+    this.stream?.close();
+    this.stream = undefined;
+    this.booting = false;
+    await this.checkBan();
+  }
+
+  /** Re-reads the ban; once lifted, the session starts again (queued messages go out then). */
+  async checkBan(): Promise<void> {
+    try {
+      const ban = await this.client.call<BanView>('shield.status');
+      const wasBanned = !!this.ban?.banned;
+      this.ban = ban;
+      this.emit();
+      if (!ban.banned && (wasBanned || !this.stream)) {
+        if (wasBanned) this.showToast(this.t('ban_reinstated'));
+        await this.start();
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'account_banned')) this.handleAuthError(err);
+    }
+  }
+
+  /** Sends the appeal (once per ban). */
+  async appeal(note: string): Promise<void> {
+    this.ban = await this.client.call<BanView>('shield.appeal', note.trim() ? { note: note.trim() } : {});
+    this.emit();
   }
 
   // ---- loading ---------------------------------------------------------------------------
@@ -257,6 +299,10 @@ export class Store {
         });
       },
       onState: (state, detail) => {
+        if (state === 'closed' && detail?.code === 4403 && detail.reason === 'account_banned') {
+          void this.enterBanned();
+          return;
+        }
         if (state === 'closed' && detail?.code !== undefined && (detail.code === 4401 || detail.code === 4403)) {
           void this.logout('device_revoked');
           return;
@@ -476,7 +522,7 @@ export class Store {
     const lastId = list[list.length - 1]?.id ?? 0;
     return [...list, ...pending.map((o, i): LocalMessage => ({
       chatId, id: lastId + 0.001 * (i + 1), senderId: this.me?.id ?? 0, randomId: o.randomId, text: o.text, replyToId: o.replyToId,
-      forwardedFrom: null, createdAt: o.createdAt, editedAt: null, deleted: false, pending: true, ...(o.failed ? { failed: o.failed } : {}),
+      forwardedFrom: null, createdAt: o.createdAt, editedAt: null, deleted: false, media: null, pending: true, ...(o.failed ? { failed: o.failed } : {}),
     }))];
   }
 

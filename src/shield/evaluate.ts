@@ -1,0 +1,115 @@
+import type { ClientFacts, CounterStore, NetworkFacts } from './types.js';
+import type { SignalValues } from './score.js';
+import type { AccountKeys, KeyCache } from './keys.js';
+import { accountAge } from './signals/account-age.js';
+import { burst30s } from './signals/burst.js';
+import { strangersDay } from './signals/strangers.js';
+import { unofficialClient } from './signals/unofficial-client.js';
+import { noClientBehaviour } from './signals/no-client-behaviour.js';
+import { hostingNetwork } from './signals/hosting.js';
+import { vpnNetwork } from './signals/vpn.js';
+import { asReputation, asReputationForAge } from './signals/as-reputation.js';
+import { registrationWave } from './signals/registration-wave.js';
+import { phoneFacts, phoneNetworkCountry } from './signals/phone.js';
+import { voipNumber } from './signals/voip.js';
+import { langCountry } from './signals/lang-country.js';
+import { spamReports } from './signals/spam-reports.js';
+import { blocksReceived } from './signals/blocks.js';
+
+/** What the evaluator knows of an account at one moment. */
+export interface Subject {
+  accountId: number;
+  createdAt: number;
+  phone: string | null;
+  network: NetworkFacts | null;
+  client: ClientFacts | null;
+}
+
+/** Message-side counts the caller already holds (send path: just incremented). */
+export interface SendCounts {
+  burst: number;
+  sentToday: number;
+  strangersToday: number;
+}
+
+/**
+ * Reads the counters an account's score depends on and turns them into signal values. Identity and
+ * network signals are pure over the facts; behaviour comes from counters. `send` is null outside
+ * the send path, in which case the message counters are read rather than incremented and the slow
+ * counters are read fresh.
+ */
+export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCache, s: Subject, now: number, send: SendCounts | null): Promise<SignalValues> {
+  const fresh = send === null;
+  const k = keys.account(s.accountId, now);
+  const v: SignalValues = {};
+  const net = s.network;
+  v.account_age = accountAge(now - s.createdAt);
+  v.unofficial_client = unofficialClient(s.client);
+  v.hosting_network = hostingNetwork(net);
+  v.vpn_network = vpnNetwork(net);
+  const phone = phoneFacts(s.phone);
+  v.phone_network_country = phoneNetworkCountry(phone.country, net?.country ?? null);
+  v.voip_number = voipNumber(phone);
+  v.lang_country = langCountry(s.client?.lang ?? null, net?.country ?? null, phone.country);
+
+  const counts = send ?? (await readSendCounts(c, k, now));
+  v.burst_30s = burst30s(counts.burst);
+  v.strangers_day = strangersDay(counts.strangersToday);
+  // Behaviour only matters once enough was sent today: skip the reads before (the hot path).
+  if (noClientBehaviour(counts.sentToday, 0) > 0) {
+    const behaviour = (await c.get(k.behaviourToday, now)) + (await c.get(k.behaviourYesterday, now));
+    v.no_client_behaviour = noClientBehaviour(counts.sentToday, behaviour);
+  }
+  v.spam_reports = spamReports((await slow.read(c, k.reportWeight, now, fresh)) / 100);
+  v.blocks_received = blocksReceived((await slow.read(c, k.blockWeight, now, fresh)) / 100);
+  if (net?.blockHash) v.registration_wave = registrationWave(await slow.read(c, keys.registrations(net.blockHash), now, fresh));
+  if (net?.asn != null) v.as_reputation = asReputationForAge(await asExcess(c, slow, keys.as(net.asn), now, fresh), now - s.createdAt);
+  return v;
+}
+
+/**
+ * Short-lived per-instance cache of slow-moving counters: an AS's reputation, an account's weighted
+ * reports and blocks, a block's registrations. They move over minutes to days, not per message, so the
+ * send path reads them at most once a minute; register/login/report read fresh, and the Shield drops an
+ * entry when it changes it itself. (On a cluster another node's report shows within the minute.)
+ */
+export class SlowCounters {
+  private readonly entries = new Map<string, { value: number; until: number }>();
+  constructor(private readonly ttlMs = 60_000) {}
+
+  async read(c: CounterStore, key: string, now: number, fresh: boolean, set = false): Promise<number> {
+    if (!fresh) {
+      const hit = this.entries.get(key);
+      if (hit && hit.until > now && hit.until - now <= this.ttlMs) return hit.value;
+    }
+    const value = set ? await c.setSize(key, now) : await c.get(key, now);
+    if (this.entries.size >= 200_000) this.entries.clear();
+    this.entries.set(key, { value, until: now + this.ttlMs });
+    return value;
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+async function asExcess(c: CounterStore, slow: SlowCounters, [seenKey, bannedKey]: [string, string], now: number, fresh: boolean): Promise<number> {
+  const seen = await slow.read(c, seenKey, now, fresh, true);
+  return seen > 0 ? asReputation(seen, await slow.read(c, bannedKey, now, fresh, true)) : 0;
+}
+
+/** Messages in the sliding 30 s window, approximated from two aligned buckets (the previous one weighted by overlap). */
+export async function burstCount(c: CounterStore, k: AccountKeys, now: number, current: number | null): Promise<number> {
+  const cur = current ?? (await c.get(k.burst, now));
+  const prev = await c.get(k.burstPrev, now);
+  const overlap = 1 - (now - k.bucket * 30_000) / 30_000;
+  return cur + Math.floor(prev * overlap);
+}
+
+async function readSendCounts(c: CounterStore, k: AccountKeys, now: number): Promise<SendCounts> {
+  return {
+    burst: await burstCount(c, k, now, null),
+    sentToday: await c.get(k.sentDay, now),
+    strangersToday: await c.setSize(k.strangersDay, now),
+  };
+}

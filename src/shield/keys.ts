@@ -1,0 +1,106 @@
+/**
+ * Counter keys and windows: the shield's whole memory. Every key expires; none holds content or an
+ * address (blocks appear only as keyed hashes, report-ledger entries only as keyed hashes).
+ */
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+export const MONTH = 30 * DAY;
+
+/** Aligned bucket index of `now` for a window size. */
+export function bucket(now: number, size: number): number {
+  return Math.floor(now / size);
+}
+
+export const K = {
+  /** Messages in one aligned 30 s bucket (ttl 60 s: the previous bucket is still read). */
+  burst: (acct: number, b: number) => `sh:m30:${acct}:${b}`,
+  /** Messages sent on one UTC day (ttl 2 days). */
+  sentDay: (acct: number, d: number) => `sh:md:${acct}:${d}`,
+  /** Set of stranger recipients (account ids, or g<chatId> for a group) on one day. */
+  strangersDay: (acct: number, d: number) => `sh:st:${acct}:${d}`,
+  /** Typing/read events on one day. */
+  behaviourDay: (acct: number, d: number) => `sh:bh:${acct}:${d}`,
+  /** Registrations from one address block (hash): a one-hour window from the block's first registration. */
+  registrations: (block: string) => `sh:rg:${block}`,
+  /** Accounts seen on an AS (set, 30 days) and those banned (set, 30 days). */
+  asSeen: (asn: number) => `sh:as:${asn}`,
+  asBanned: (asn: number) => `sh:asb:${asn}`,
+  /** Distinct reporters / blockers of an account (sets) and their weighted sums ×100 (30 days). */
+  reporters: (acct: number) => `sh:rr:${acct}`,
+  reportWeight: (acct: number) => `sh:rw:${acct}`,
+  blockers: (acct: number) => `sh:bk:${acct}`,
+  blockWeight: (acct: number) => `sh:bw:${acct}`,
+  /** Report ledger: keyed hash of (message, sender, recipient) → 1 solicited, ≥ 1000 unsolicited. */
+  ledger: (hash: string) => `sh:rl:${hash}`,
+};
+
+/** Ledger value marking a delivery that reached the recipient unsolicited. */
+export const UNSOLICITED = 1000;
+
+/** One account's key strings for the current day and 30 s bucket. */
+export interface AccountKeys {
+  reportWeight: string;
+  blockWeight: string;
+  day: number;
+  sentDay: string;
+  strangersDay: string;
+  behaviourToday: string;
+  behaviourYesterday: string;
+  bucket: number;
+  burst: string;
+  burstPrev: string;
+}
+
+/**
+ * Reuses key strings on the send path. A string built fresh for every lookup is hashed again by
+ * every Map (and re-sent by the SQL store); a reused one carries its hash. Bounded: cleared when full.
+ */
+export class KeyCache {
+  private readonly accounts = new Map<number, AccountKeys>();
+  private readonly blocks = new Map<string, string>();
+  private readonly ases = new Map<number, [string, string]>();
+
+  account(acct: number, now: number): AccountKeys {
+    let k = this.accounts.get(acct);
+    if (!k) {
+      if (this.accounts.size >= 200_000) this.accounts.clear();
+      k = { reportWeight: K.reportWeight(acct), blockWeight: K.blockWeight(acct), day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
+      this.accounts.set(acct, k);
+    }
+    const day = bucket(now, DAY);
+    if (k.day !== day) {
+      k.day = day;
+      k.sentDay = K.sentDay(acct, day);
+      k.strangersDay = K.strangersDay(acct, day);
+      k.behaviourToday = K.behaviourDay(acct, day);
+      k.behaviourYesterday = K.behaviourDay(acct, day - 1);
+    }
+    const b = bucket(now, 30 * SECOND);
+    if (k.bucket !== b) {
+      k.burstPrev = k.bucket === b - 1 ? k.burst : K.burst(acct, b - 1);
+      k.burst = K.burst(acct, b);
+      k.bucket = b;
+    }
+    return k;
+  }
+
+  registrations(block: string): string {
+    let key = this.blocks.get(block);
+    if (key === undefined) {
+      if (this.blocks.size >= 200_000) this.blocks.clear();
+      this.blocks.set(block, (key = K.registrations(block)));
+    }
+    return key;
+  }
+
+  as(asn: number): [seen: string, banned: string] {
+    let keys = this.ases.get(asn);
+    if (!keys) {
+      if (this.ases.size >= 100_000) this.ases.clear();
+      this.ases.set(asn, (keys = [K.asSeen(asn), K.asBanned(asn)]));
+    }
+    return keys;
+  }
+}

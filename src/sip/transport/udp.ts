@@ -1,0 +1,49 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { Flow, SipReceiver } from './flow.js';
+
+/** SIP over UDP (RFC 3261 §18): off by default; one datagram is one message. */
+export class UdpTransport {
+  private socket: Socket | undefined;
+  port = 0;
+
+  constructor(private readonly receiver: SipReceiver) {}
+
+  async listen(host: string, port: number): Promise<void> {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => {
+      // Banned sources cost one Map lookup: no parsing, no answer (issue 5).
+      if (this.receiver.isBanned(rinfo.address)) return;
+      this.receiver.receive(msg, this.flow(rinfo.address, rinfo.port));
+    });
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = socket.address().port;
+  }
+
+  /** A flow to any address:port over our socket (answers go to the rport/source, RFC 3581). */
+  flow(address: string, port: number): Flow {
+    const socket = this.socket!;
+    const localPort = this.port;
+    return {
+      id: `udp:${address}:${port}`,
+      transport: 'UDP',
+      address,
+      port,
+      localPort,
+      send: (bytes) => socket.send(bytes, port, address),
+      isOpen: () => true,
+    };
+  }
+
+  async close(): Promise<void> {
+    const s = this.socket;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+}
