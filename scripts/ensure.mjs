@@ -11,9 +11,10 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 const run = (cmd, opts = {}) => execSync(cmd, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
 
 // Debian packages per mode: binary to look for → package that provides it.
+// openssl makes the self-signed certificate for SIP over TLS on first start.
 const DEBIAN = {
-  start: { turnserver: 'coturn' },
-  test: { chromium: 'chromium', ffmpeg: 'ffmpeg' },
+  start: { turnserver: 'coturn', openssl: 'openssl' },
+  test: { chromium: 'chromium', ffmpeg: 'ffmpeg', openssl: 'openssl', sipp: 'sip-tester', svwar: 'sipvicious', baresip: 'baresip' },
 };
 
 let aptUpdated = false;
@@ -74,7 +75,7 @@ const missing = [...new Set(Object.entries(wanted).filter(([bin]) => !has(bin)).
 try {
   aptInstall(missing);
 } catch (err) {
-  // coturn is for calls (a later feature); messaging runs without it.
+  // coturn is for calls (a later feature); messaging runs without it; the SIP tools only for their own suites.
   log(`could not install ${missing.join(' ')}: ${err.message.split('\n')[0]}`);
 }
 if (mode === 'test') {

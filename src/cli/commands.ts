@@ -46,6 +46,11 @@ const serve: Command = {
       out(`No accounts yet. First invite code (one use, 24 h): ${invite.code}`);
     }
     out(`Parley is running: open ${server.url}`);
+    if (server.sip) {
+      const l = server.sip.listening;
+      out(`SIP over TLS on ${config.sip.host}:${l.tlsPort}${l.udpPort !== null ? `, UDP ${l.udpPort}` : ''}${l.tcpPort !== null ? `, TCP ${l.tcpPort}` : ''}${config.sip.certFile ? '' : ` (self-signed certificate in ${config.dataDir}/sip-tls)`}`);
+      if (l.provisioningBase) out(`Phone provisioning over HTTPS: ${l.provisioningBase}<token>  (parley sip device add <extension>)`);
+    }
     const stop = (): void => {
       void server.close().then(() => process.exit(0));
     };

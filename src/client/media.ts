@@ -108,7 +108,8 @@ async function sendParts(baseUrl: string, token: string | undefined, up: UploadV
       if (token) headers.authorization = `Bearer ${token}`;
       if (opts.partHashes) headers['x-part-sha256'] = await sha256Hex(body);
       await withRetries(opts.attempts ?? 4, opts.signal, async () => {
-        const res = await fetch(url + i, { method: 'PUT', headers, body, ...(opts.signal ? { signal: opts.signal } : {}) });
+        // A Uint8Array is a valid fetch body; DOM typings only want an ArrayBuffer-backed view.
+        const res = await fetch(url + i, { method: 'PUT', headers, body: body as Blob, ...(opts.signal ? { signal: opts.signal } : {}) });
         if (!res.ok) throw await apiError(res);
       });
       sent += partLen(i);

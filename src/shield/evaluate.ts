@@ -30,6 +30,8 @@ export interface SendCounts {
   burst: number;
   sentToday: number;
   strangersToday: number;
+  /** Read the slow counters fresh even on the send path (confirming a would-be ban). */
+  fresh?: boolean;
 }
 
 /**
@@ -39,8 +41,8 @@ export interface SendCounts {
  * counters are read fresh.
  */
 export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCache, s: Subject, now: number, send: SendCounts | null): Promise<SignalValues> {
-  const fresh = send === null;
-  const k = keys.account(s.accountId, now);
+  const fresh = send === null || send.fresh === true;
+  const k = await keys.withEpoch(c, keys.account(s.accountId, now), now, fresh);
   const v: SignalValues = {};
   const net = s.network;
   v.account_age = accountAge(now - s.createdAt);

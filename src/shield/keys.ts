@@ -1,3 +1,5 @@
+import type { CounterStore } from './types.js';
+
 /**
  * Counter keys and windows: the shield's whole memory. Every key expires; none holds content or an
  * address (blocks appear only as keyed hashes, report-ledger entries only as keyed hashes).
@@ -27,21 +29,35 @@ export const K = {
   /** Accounts seen on an AS (set, 30 days) and those banned (set, 30 days). */
   asSeen: (asn: number) => `sh:as:${asn}`,
   asBanned: (asn: number) => `sh:asb:${asn}`,
-  /** Distinct reporters / blockers of an account (sets) and their weighted sums ×100 (30 days). */
-  reporters: (acct: number) => `sh:rr:${acct}`,
-  reportWeight: (acct: number) => `sh:rw:${acct}`,
-  blockers: (acct: number) => `sh:bk:${acct}`,
-  blockWeight: (acct: number) => `sh:bw:${acct}`,
+  /**
+   * Distinct reporters / blockers of an account (sets) and their weighted sums ×100 (30 days), per
+   * forgiveness epoch: an accepted appeal starts a new epoch, so the record that led to the ban is set aside.
+   */
+  reporters: (acct: number, epoch: number) => `sh:rr:${acct}:${epoch}`,
+  reportWeight: (acct: number, epoch: number) => `sh:rw:${acct}:${epoch}`,
+  blockers: (acct: number, epoch: number) => `sh:bk:${acct}:${epoch}`,
+  blockWeight: (acct: number, epoch: number) => `sh:bw:${acct}:${epoch}`,
+  /** Accepted appeals of an account (the forgiveness epoch; a year). */
+  epoch: (acct: number) => `sh:ep:${acct}`,
   /** Report ledger: keyed hash of (message, sender, recipient) → 1 solicited, ≥ 1000 unsolicited. */
   ledger: (hash: string) => `sh:rl:${hash}`,
 };
+
+/** How long the send path trusts an account's forgiveness epoch before reading it again. */
+export const EPOCH_TRUST_MS = 10 * MINUTE;
 
 /** Ledger value marking a delivery that reached the recipient unsolicited. */
 export const UNSOLICITED = 1000;
 
 /** One account's key strings for the current day and 30 s bucket. */
 export interface AccountKeys {
+  acct: number;
+  epoch: number;
+  /** When the epoch was last read (the send path trusts it for EPOCH_TRUST_MS; see Shield.forgive). */
+  epochAt: number;
+  reporters: string;
   reportWeight: string;
+  blockers: string;
   blockWeight: string;
   day: number;
   sentDay: string;
@@ -66,7 +82,7 @@ export class KeyCache {
     let k = this.accounts.get(acct);
     if (!k) {
       if (this.accounts.size >= 200_000) this.accounts.clear();
-      k = { reportWeight: K.reportWeight(acct), blockWeight: K.blockWeight(acct), day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
+      k = { acct, epoch: -1, epochAt: -Infinity, reporters: '', reportWeight: '', blockers: '', blockWeight: '', day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
       this.accounts.set(acct, k);
     }
     const day = bucket(now, DAY);
@@ -84,6 +100,30 @@ export class KeyCache {
       k.bucket = b;
     }
     return k;
+  }
+
+  /**
+   * Makes sure the account's epoch-dependent keys are current: read fresh on register/login/report/block,
+   * at most every EPOCH_TRUST_MS on the send path (an appeal accepted on another node shows within it).
+   */
+  async withEpoch(c: CounterStore, k: AccountKeys, now: number, fresh: boolean): Promise<AccountKeys> {
+    if (!fresh && now - k.epochAt < EPOCH_TRUST_MS) return k;
+    const epoch = await c.get(K.epoch(k.acct), now);
+    k.epochAt = now;
+    if (epoch !== k.epoch) {
+      k.epoch = epoch;
+      k.reporters = K.reporters(k.acct, epoch);
+      k.reportWeight = K.reportWeight(k.acct, epoch);
+      k.blockers = K.blockers(k.acct, epoch);
+      k.blockWeight = K.blockWeight(k.acct, epoch);
+    }
+    return k;
+  }
+
+  /** Forces the next withEpoch to read (after this instance changed the epoch). */
+  staleEpoch(acct: number): void {
+    const k = this.accounts.get(acct);
+    if (k) k.epochAt = -Infinity;
   }
 
   registrations(block: string): string {

@@ -171,6 +171,29 @@ describe('shield engine', () => {
     assert.deepEqual(t.events, ['rate:register_block']);
   });
 
+  it('a pending appeal survives further reports; forgive() after an accepted appeal sets the old record aside', async () => {
+    const t = testShield();
+    const old = t.clock.now() - 400 * DAY;
+    const acct = account(5, old);
+    const reporters = Array.from({ length: 12 }, (_, i) => 100 + i);
+    await t.shield.delivered({ messageId: 1, senderId: 5, recipientIds: reporters, strangerIds: reporters });
+    for (const r of reporters.slice(0, 9)) await t.shield.report({ reporterId: r, reportedId: 5, messageId: 1, reported: acct, reporterCreatedAt: old });
+    assert.equal((await t.bans.get(5))?.reason, 'mass_reported');
+    t.bans.appeal(5, 'pending', t.clock.now());
+    const again = await t.shield.report({ reporterId: 109, reportedId: 5, messageId: 1, reported: acct, reporterCreatedAt: old });
+    assert.equal(again.verdict?.action, 'ban');
+    assert.equal((await t.bans.get(5))?.appeal?.state, 'pending', 'the appeal was not reset by a second ban');
+    assert.equal(t.events.filter((e) => e.startsWith('report:ban')).length, 1, 'one ban counted');
+    await t.bans.lift(5, t.clock.now());
+    await t.shield.forgive(5);
+    const after = await t.shield.login({ account: acct, network: homeNet(), client: official });
+    assert.equal(after.action, 'allow');
+    assert.deepEqual(after.top, []);
+    const fresh = await t.shield.report({ reporterId: 110, reportedId: 5, messageId: 1, reported: acct, reporterCreatedAt: old });
+    assert.equal(fresh.counted, true, 'new reports count again');
+    assert.equal(fresh.verdict?.top[0]?.value, 1);
+  });
+
   it('disabled: scores nothing', async () => {
     const t = testShield({ enabled: false });
     assert.equal(await bulk(t, 7, 100), null);

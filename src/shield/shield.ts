@@ -1,6 +1,5 @@
-import type { Config } from '../kernel/config.js';
-import type { Clock } from '../kernel/clock.js';
-import type { BanStore, ClientFacts, CounterStore, NetworkFacts, ShieldEvent, Verdict } from './types.js';
+import type { ClientFacts, NetworkFacts, ShieldEvent, Verdict } from './types.js';
+import type { AccountFacts, BehaviourFacts, BlockFacts, DeliveredFacts, LoginFacts, RateKind, RegisterFacts, ReportFacts, SendFacts, ShieldDeps } from './facts.js';
 import { AppError } from '../kernel/errors.js';
 import { randomBytes } from 'node:crypto';
 import { keyedHash, addressBlock } from './hash.js';
@@ -12,119 +11,13 @@ import { reporterWeight } from './signals/spam-reports.js';
 
 export { BAN_REASONS, type BanReason } from './weights.js';
 
+export type * from './facts.js';
+
 /**
  * The shield facade (issue 6): the server and the simulation bench call only this class. It turns
  * metadata facts into counters with expiry, scores the account and, above the threshold, bans it
  * through the BanStore (unless the rule runs in shadow mode). It never sees message content.
  */
-
-export type ShieldConfig = Readonly<Config['shield']>;
-
-/** Hard rate limits, each keyed by an account id or an address block hash. */
-export type RateKind = 'message_second' | 'message_minute' | 'register_block' | 'login_account' | 'login_block';
-
-/** What the metrics layer counts (SHIELD-API exposes these in Prometheus). */
-export interface ShieldMetricsHook {
-  /** Called for every would-be ban: enforced (action 'ban') or shadow (shadowBan true). */
-  verdict(event: ShieldEvent, verdict: Verdict): void;
-  rateLimited(kind: RateKind): void;
-  report(counted: boolean): void;
-}
-
-/** Address → network facts (src/shield/address-intel.ts implements it). */
-export interface AddressIntelLike {
-  lookup(ip: string): NetworkFacts;
-}
-
-/** Hard-limit checker (src/shield/rate-limits.ts implements it). */
-export interface RateLimitsLike {
-  /** Consumes one point; throws AppError('rate_limited', { retryAfterMs, limit }) when over. */
-  consume(kind: RateKind, key: string): Promise<void>;
-}
-
-export interface ShieldDeps {
-  config: ShieldConfig;
-  counters: CounterStore;
-  bans: BanStore;
-  clock: Clock;
-  /** Instance secret for keyed hashes (report ledger); falls back to config.secret. */
-  secret?: string;
-  intel?: AddressIntelLike;
-  limits?: RateLimitsLike;
-  metrics?: ShieldMetricsHook;
-}
-
-/** The account as the server knows it (no content, no raw address). */
-export interface AccountFacts {
-  accountId: number;
-  /** Account creation time (ms since epoch). */
-  createdAt: number;
-  /** E.164 phone number, null when the account has none. */
-  phone: string | null;
-}
-
-export interface RegisterFacts {
-  account: AccountFacts;
-  network: NetworkFacts;
-  client: ClientFacts;
-  at?: number;
-}
-
-export interface LoginFacts {
-  account: AccountFacts;
-  network: NetworkFacts;
-  client: ClientFacts;
-  at?: number;
-}
-
-export interface SendFacts {
-  account: AccountFacts;
-  /** The sending connection's network facts; null: use what the last login recorded. */
-  network: NetworkFacts | null;
-  /** null: use what the last login recorded. */
-  client: ClientFacts | null;
-  /** Every account the message goes to (excluding the sender). */
-  recipientIds: readonly number[];
-  /** Recipients that are not contacts of the sender and never wrote to the sender (subset of recipientIds). */
-  strangerIds: readonly number[];
-  /** A group message counts as one stranger recipient per group (organisers post to many people). */
-  group?: { chatId: number | string } | null;
-  at?: number;
-}
-
-export interface DeliveredFacts {
-  messageId: number | string;
-  senderId: number;
-  recipientIds: readonly number[];
-  /** Recipients the message reached unsolicited (see SendFacts.strangerIds); a report from them weighs fully. */
-  strangerIds?: readonly number[];
-  at?: number;
-}
-
-export interface ReportFacts {
-  reporterId: number;
-  reportedId: number;
-  messageId: number | string;
-  /** Reporter's account creation time: reports from day-old accounts weigh less. */
-  reporterCreatedAt?: number;
-  /** The reported account, to score it (age, phone); when omitted only the report counters move. */
-  reported?: AccountFacts;
-  at?: number;
-}
-
-export interface BlockFacts {
-  blockerId: number;
-  blockedId: number;
-  /** Blocker's account creation time: blocks from day-old accounts weigh less. */
-  blockerCreatedAt?: number;
-  at?: number;
-}
-
-export interface BehaviourFacts {
-  accountId: number;
-  kind: 'typing' | 'read';
-  at?: number;
-}
 
 /** Remembered per account between login and later sends that carry no facts (memory only, bounded). */
 const SESSION_CACHE_MAX = 100_000;
@@ -200,7 +93,13 @@ export class Shield {
       client: facts.client ?? remembered?.client ?? null,
     };
     const burst = await burstCount(c, k, now, cur);
-    return this.decide('send', subject, await evaluate(c, this.slow, this.keys, subject, now, { burst, sentToday, strangersToday }), now);
+    const counts = { burst, sentToday, strangersToday };
+    let values = await evaluate(c, this.slow, this.keys, subject, now, counts);
+    // A would-be ban is confirmed on fresh counters: the cached ones may predate a forgiveness elsewhere.
+    if (scoreVerdict(values, this.weights, this.deps.config.threshold, () => false).action === 'ban') {
+      values = await evaluate(c, this.slow, this.keys, subject, now, { ...counts, fresh: true });
+    }
+    return this.decide('send', subject, values, now);
   }
 
   /** Called after a message was delivered: records keyed hashes for the report ledger (expire after reportTtlDays). */
@@ -221,12 +120,13 @@ export class Shield {
     const delivered = facts.reporterId === facts.reportedId ? 0 : await c.get(K.ledger(this.ledgerHash(facts.messageId, facts.reportedId, facts.reporterId)), now);
     let counted = false;
     if (delivered > 0) {
-      const before = await c.setSize(K.reporters(facts.reportedId), now);
-      counted = (await c.addToSet(K.reporters(facts.reportedId), String(facts.reporterId), MONTH, now)) > before;
+      const k = await this.keys.withEpoch(c, this.keys.account(facts.reportedId, now), now, true);
+      const before = await c.setSize(k.reporters, now);
+      counted = (await c.addToSet(k.reporters, String(facts.reporterId), MONTH, now)) > before;
       if (counted) {
         const w = reporterWeight(delivered >= UNSOLICITED, facts.reporterCreatedAt === undefined ? null : now - facts.reporterCreatedAt);
-        await c.increment(K.reportWeight(facts.reportedId), Math.round(w * 100), MONTH, now);
-        this.slow.forget(K.reportWeight(facts.reportedId));
+        await c.increment(k.reportWeight, Math.round(w * 100), MONTH, now);
+        this.slow.forget(k.reportWeight);
       }
     }
     this.deps.metrics?.report(counted);
@@ -240,11 +140,12 @@ export class Shield {
   async blocked(facts: BlockFacts): Promise<void> {
     const now = facts.at ?? this.deps.clock.now();
     const c = this.deps.counters;
-    const before = await c.setSize(K.blockers(facts.blockedId), now);
-    if ((await c.addToSet(K.blockers(facts.blockedId), String(facts.blockerId), MONTH, now)) > before) {
+    const k = await this.keys.withEpoch(c, this.keys.account(facts.blockedId, now), now, true);
+    const before = await c.setSize(k.blockers, now);
+    if ((await c.addToSet(k.blockers, String(facts.blockerId), MONTH, now)) > before) {
       const w = reporterWeight(true, facts.blockerCreatedAt === undefined ? null : now - facts.blockerCreatedAt);
-      await c.increment(K.blockWeight(facts.blockedId), Math.round(w * 100), MONTH, now);
-      this.slow.forget(K.blockWeight(facts.blockedId));
+      await c.increment(k.blockWeight, Math.round(w * 100), MONTH, now);
+      this.slow.forget(k.blockWeight);
     }
   }
 
@@ -252,6 +153,17 @@ export class Shield {
   async behaviour(facts: BehaviourFacts): Promise<void> {
     const now = facts.at ?? this.deps.clock.now();
     await this.deps.counters.increment(K.behaviourDay(facts.accountId, bucket(now, DAY)), 1, 2 * DAY, now);
+  }
+
+  /**
+   * An accepted appeal: call it with the ban lift. Starts a new forgiveness epoch for the account, so
+   * the reports and blocks that led to the ban no longer count (new ones do). Short-lived counters
+   * (30 s, a day) have expired by the time an appeal is decided.
+   */
+  async forgive(accountId: number, at?: number): Promise<void> {
+    const now = at ?? this.deps.clock.now();
+    await this.deps.counters.increment(K.epoch(accountId), 1, 365 * DAY, now);
+    this.keys.staleEpoch(accountId);
   }
 
   /** Whether a reason currently runs unenforced. */
@@ -271,6 +183,8 @@ export class Shield {
 
   private async decide(event: ShieldEvent, s: Subject, values: Awaited<ReturnType<typeof evaluate>>, now: number): Promise<Verdict> {
     const v = scoreVerdict(values, this.weights, this.deps.config.threshold, (r: BanReason) => this.isShadow(r));
+    // Already banned (a report arriving while an appeal is pending): keep that ban and its appeal as they are.
+    if (v.action === 'ban' && (await this.deps.bans.get(s.accountId))) return v;
     if (v.action === 'ban' || v.shadowBan) this.deps.metrics?.verdict(event, v);
     if (v.action === 'ban') {
       await this.deps.bans.ban({ accountId: s.accountId, reason: v.reason!, top: v.top, bannedAt: now, expiresAt: null });

@@ -6,6 +6,19 @@ import type { Clock } from '../kernel/clock.js';
 import type { Db } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/database.js';
 import { ha1Pair, type DeviceCredential } from './auth/authenticator.js';
+import { Prepared } from '../storage/prepared.js';
+
+/** Every authenticated SIP request runs this: built and compiled once (src/storage/prepared.ts). */
+const CREDENTIAL = new Prepared((db: Db, p: { authUser: string }) =>
+  db
+    .selectFrom('sip_devices as d')
+    .innerJoin('sip_extensions as e', 'e.extension', 'd.extension')
+    .innerJoin('accounts as a', 'a.id', 'e.account_id')
+    .select(['d.id', 'd.extension', 'd.auth_user', 'd.ha1_md5', 'd.ha1_sha256'])
+    .where('d.auth_user', '=', p.authUser)
+    .where('d.removed_at', 'is', null)
+    .where('a.disabled', '=', 0),
+);
 
 export const VENDORS = ['yealink', 'snom', 'grandstream', 'polycom', 'generic'] as const;
 export type Vendor = (typeof VENDORS)[number];
@@ -168,18 +181,10 @@ export class SipDirectory {
     });
   }
 
-  /** Credential lookup for digest verification (HA1 values only). */
+  /** Credential lookup for digest verification (HA1 values only); one precompiled query. */
   async credential(authUser: string): Promise<DeviceCredential | undefined> {
     if (authUser.length > 64) return undefined;
-    const row = await this.db
-      .selectFrom('sip_devices as d')
-      .innerJoin('sip_extensions as e', 'e.extension', 'd.extension')
-      .innerJoin('accounts as a', 'a.id', 'e.account_id')
-      .select(['d.id', 'd.extension', 'd.auth_user', 'd.ha1_md5', 'd.ha1_sha256'])
-      .where('d.auth_user', '=', authUser)
-      .where('d.removed_at', 'is', null)
-      .where('a.disabled', '=', 0)
-      .executeTakeFirst();
+    const row = await CREDENTIAL.first(this.db, { authUser });
     if (!row) return undefined;
     return { deviceId: row.id, extension: row.extension, authUser: row.auth_user, ha1Md5: row.ha1_md5, ha1Sha256: row.ha1_sha256 };
   }

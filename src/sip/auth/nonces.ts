@@ -50,13 +50,17 @@ export class NonceBook {
     if (this.used.size > this.maxTracked) this.prune(now);
   }
 
+  /**
+   * Map order is insertion order, which follows issue time closely: walk from the oldest, dropping
+   * expired entries and, while still over the bound, the oldest live ones (their next use reads as
+   * a replay and gets a new challenge). Amortised O(1) per insert.
+   */
   private prune(now: number): void {
     for (const nonce of this.used.keys()) {
       const issuedAt = Number(Buffer.from(nonce, 'base64url').readBigUInt64BE(0));
-      if (now - issuedAt > this.ttlMs) this.used.delete(nonce);
+      if (now - issuedAt <= this.ttlMs && this.used.size <= this.maxTracked * 0.9) break;
+      this.used.delete(nonce);
     }
-    // Still too many live nonces: drop the oldest; their next use reads as a replay and gets a new challenge.
-    while (this.used.size > this.maxTracked) this.used.delete(this.used.keys().next().value as string);
   }
 
   private mac(body: Buffer): Buffer {

@@ -100,8 +100,9 @@ export function renderProvisioning(vendor: Vendor, d: ProvisionedDevice, t: Prov
         contentType: 'text/plain; charset=utf-8',
         filename: `parley-${d.extension}.txt`,
         body: [
+          // baresip (libre) refuses a sips: account AOR (ENOSYS at registration); sip: + transport=tls is TLS all the same.
           '# baresip ~/.baresip/accounts line:',
-          `<sips:${d.extension}@${server};transport=tls>;auth_user=${ini(d.authUser)};auth_pass=${ini(d.secret)};mediaenc=srtp-mand;regint=600`,
+          `<sip:${d.extension}@${server};transport=tls>;auth_user=${ini(d.authUser)};auth_pass=${ini(d.secret)};mediaenc=srtp-mand;regint=600`,
           '# generic / linphone:',
           `username=${ini(d.extension)}`,
           `auth_username=${ini(d.authUser)}`,

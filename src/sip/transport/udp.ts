@@ -9,7 +9,8 @@ export class UdpTransport {
   constructor(private readonly receiver: SipReceiver) {}
 
   async listen(host: string, port: number): Promise<void> {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    // Large kernel buffers (capped by net.core.rmem_max) so bursts are queued rather than dropped.
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket = socket;
     socket.on('message', (msg, rinfo) => {
       // Banned sources cost one Map lookup: no parsing, no answer (issue 5).
