@@ -66,7 +66,8 @@ export class SipCore implements SipReceiver {
 
   receive(bytes: Buffer, flow: Flow): void {
     this.d.counters.inc('received');
-    const parsed = parseMessage(bytes, { datagram: flow.transport === 'UDP' });
+    // UDP datagrams and WebSocket messages each hold one whole message (RFC 3261 §18.3, RFC 7118 §5).
+    const parsed = parseMessage(bytes, { datagram: flow.transport === 'UDP' || flow.transport === 'WSS' });
     if (!parsed.ok) {
       this.d.counters.inc('parse_errors');
       return;
@@ -140,7 +141,7 @@ export class SipCore implements SipReceiver {
     const device = await this.authenticate(req, flow, source, true);
     if (!device) return;
     if (req.method === 'INVITE') {
-      const verdict = checkSdp(req.body, headerValue(req, 'Content-Type'), flow.transport === 'TLS');
+      const verdict = checkSdp(req.body, headerValue(req, 'Content-Type'), flow.transport === 'TLS' || flow.transport === 'WSS');
       if (!verdict.ok) {
         this.answer(req, flow, source, 488, [{ name: 'Warning', value: `399 ${this.d.host} "SRTP required: ${verdict.warning}"` }]);
         return;

@@ -17,6 +17,7 @@ import { UdpTransport } from './transport/udp.js';
 import { StreamTransport } from './transport/stream.js';
 import { loadOrCreateCertificate } from './transport/tls-cert.js';
 import { ProvisioningServer } from './provisioning/https.js';
+import { WebSocketTransport } from './transport/websocket.js';
 
 export interface SipListening {
   tlsPort: number;
@@ -25,6 +26,8 @@ export interface SipListening {
   provisioningPort: number | null;
   /** Base of provisioning links: https://host:port/provision/ */
   provisioningBase: string | null;
+  /** SIP over secure WebSocket (RFC 7118): wss://host:port/sip, on the provisioning listener. */
+  websocketUrl: string | null;
 }
 
 /** The SIP side of Parley (issue 5), built from config and started by main.ts. */
@@ -37,6 +40,7 @@ export class SipService {
   private readonly core: SipCore;
   private readonly transports: Array<UdpTransport | StreamTransport> = [];
   private provisioning: ProvisioningServer | undefined;
+  private websocket: WebSocketTransport | undefined;
   private sweep: NodeJS.Timeout | undefined;
   private refresh: NodeJS.Timeout | undefined;
   listening: SipListening | undefined;
@@ -101,6 +105,8 @@ export class SipService {
       this.provisioning = new ProvisioningServer(this.directory, this.bans, () => ({ host: this.advertisedHost(), tlsPort: tlsTransport.port, realm: sip.realm }), (err) => logger.error({ err }, 'provisioning failed'));
       await this.provisioning.listen(sip.host, sip.provisioningPort, tls);
       provisioningPort = this.provisioning.port;
+      this.websocket = new WebSocketTransport(this.core, () => this.provisioning?.port ?? 0);
+      this.websocket.attach(this.provisioning.httpServer!);
     }
     this.sweep = setInterval(() => this.proxy.sweep(), 60_000);
     this.sweep.unref();
@@ -112,6 +118,7 @@ export class SipService {
     this.listening = {
       tlsPort: tlsTransport.port, udpPort, tcpPort, provisioningPort,
       provisioningBase: provisioningPort === null ? null : `https://${host.includes(':') ? `[${host}]` : host}:${provisioningPort}/provision/`,
+      websocketUrl: provisioningPort === null ? null : `wss://${host.includes(':') ? `[${host}]` : host}:${provisioningPort}/sip`,
     };
     return this.listening;
   }
@@ -121,6 +128,7 @@ export class SipService {
     clearInterval(this.refresh);
     this.proxy.close();
     this.txns.close();
+    this.websocket?.close();
     await Promise.all(this.transports.map((t) => t.close()));
     await this.provisioning?.close();
   }

@@ -9,7 +9,9 @@ import { PASSWORD } from '../helpers/server.js';
 import { ParleyClient } from '../../src/client/index.js';
 import { NodeWebSocket } from '../helpers/server.js';
 import { SipTestClient, answerChallenge, httpsGet } from '../helpers/sip-client.js';
-import { headerValue, headerValues, parseDigest } from '../../src/sip/parser/index.js';
+import { headerValue, headerValues, parseDigest, parseMessage, type SipResponse } from '../../src/sip/parser/index.js';
+import WebSocket from 'ws';
+import { eventually } from '../helpers/server.js';
 
 const SIP = { sip: { enabled: true, udpPort: 0 } };
 const SECURE_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVP 0\r\na=fingerprint:sha-256 AA:BB\r\n';
@@ -178,6 +180,37 @@ for (const backend of BACKENDS) {
       assert.ok(server.sip!.service.bans.list().some((b) => b.reason === 'scanner'));
       scanner.close();
       await server.sip!.service.bans.lift('127.0.0.1');
+    });
+
+    it('SIP over secure WebSocket (RFC 7118): `sip` subprotocol required; REGISTER authenticates', async () => {
+      const url = server.sip!.listening.websocketUrl!;
+      const refused = new WebSocket(url, ['chat'], { ca });
+      await new Promise<void>((resolve) => {
+        refused.on('error', () => resolve());
+        refused.on('open', () => resolve());
+      });
+      assert.notEqual(refused.readyState, WebSocket.OPEN, 'no `sip` subprotocol: refused');
+      const ws = new WebSocket(url, ['sip'], { ca });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      assert.equal(ws.protocol, 'sip');
+      const replies: SipResponse[] = [];
+      ws.on('message', (d: Buffer) => {
+        const r = parseMessage(Buffer.from(d), { datagram: true });
+        if (r.ok && r.value.kind === 'response') replies.push(r.value);
+      });
+      const register = (cseq: number, extra: string) => ws.send(`REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WSS k3j2.invalid;branch=z9hG4bKws${cseq}\r\nFrom: <sip:101@parley>;tag=w1\r\nTo: <sip:101@parley>\r\nCall-ID: ws-call\r\nCSeq: ${cseq} REGISTER\r\nContact: <sip:101@k3j2.invalid;transport=ws>\r\n${extra}\r\n`);
+      register(1, '');
+      await eventually(() => replies.length === 1);
+      assert.equal(replies[0]!.status, 401);
+      const auth = answerChallenge(replies[0]!, { method: 'REGISTER', uri: 'sip:127.0.0.1', user: device.authUser, secret: device.secret });
+      register(2, `${auth.name}: ${auth.value}\r\n`);
+      await eventually(() => replies.length === 2);
+      assert.equal(replies[1]!.status, 200);
+      assert.equal(server.sip!.service.registrar.lookup('101').some((b) => b.flow.transport === 'WSS'), true);
+      ws.close();
     });
 
     it('TLS: REGISTER over TLS with the generated certificate; malformed requests get 400', async () => {

@@ -14,6 +14,11 @@ export class ProvisioningServer {
   private server: Server | undefined;
   port = 0;
 
+  /** The HTTPS server, for upgrades to SIP over WebSocket (RFC 7118) on the same port. */
+  get httpServer(): Server | undefined {
+    return this.server;
+  }
+
   constructor(
     private readonly directory: SipDirectory,
     private readonly bans: AddressBans,

@@ -5,7 +5,8 @@
  */
 export interface Flow {
   readonly id: string;
-  readonly transport: 'UDP' | 'TCP' | 'TLS';
+  /** WSS: SIP over secure WebSocket (RFC 7118), one message per frame. */
+  readonly transport: 'UDP' | 'TCP' | 'TLS' | 'WSS';
   readonly address: string;
   readonly port: number;
   /** Our local port on this flow (for Via/Record-Route of the same transport). */
