@@ -113,6 +113,7 @@ export class Sim {
         this.bans.appeal(acc.id, acc.legit ? 'accepted' : 'rejected', this.now());
         if (!acc.legit) return;
         await this.bans.lift(acc.id, this.now());
+        await this.shield.forgive(acc.id, this.now());
         this.banned.delete(acc.id);
         s.reinstated = true;
       });

@@ -3,7 +3,7 @@
  * dir, in-process bus), started the way an operator would: `node dist/src/cli/main.js serve`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,18 @@ export function serverEnv(dataDir: string, port: number): Record<string, string>
     PARLEY_LOG_LEVEL: 'warn',
     // The floor the schema allows (RFC 9106 cost): thousands of registrations stay quick.
     PARLEY_ARGON2_MEMORY_KIB: '8192',
+    // Delivery is measured, not anti-abuse: one bench account sends far past the per-account limits.
+    PARLEY_CONFIG: benchConfigFile(dataDir),
+    PARLEY_SIP_ENABLED: 'false',
   };
+}
+
+/** Shield off and limits raised for the benchmark (the limits have no environment variables). */
+function benchConfigFile(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'bench.config.json');
+  writeFileSync(file, JSON.stringify({ shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000, loginsPerAccountHour: 1_000_000 } } }));
+  return file;
 }
 
 export async function freePort(): Promise<number> {

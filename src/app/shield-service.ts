@@ -267,6 +267,15 @@ export class ShieldService {
     this.bans.invalidate(accountId);
     this.deps.bus.publish(Topics.account(accountId), { ephemeral: 'banned' });
   }
+
+  /**
+   * An operator's decision on an appeal. Accepting lifts the ban and sets aside the record that led
+   * to it (reports, blocks: Shield.forgive), or the account's next event would ban it again.
+   */
+  async decideAppeal(accountId: number, outcome: 'accepted' | 'rejected'): Promise<void> {
+    await this.appeals.decide(accountId, outcome);
+    if (outcome === 'accepted') await this.engine.forgive(accountId);
+  }
 }
 
 /** The account_banned error a banned client gets; it translates `reason` itself. */

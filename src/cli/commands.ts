@@ -121,7 +121,7 @@ async function shieldAdmin(s: Services, noun: string, verb: string | undefined, 
   }
   if (noun === 'appeals' && (verb === 'accept' || verb === 'reject')) {
     const accountId = await target();
-    await s.shield.appeals.decide(accountId, verb === 'accept' ? 'accepted' : 'rejected');
+    await s.shield.decideAppeal(accountId, verb === 'accept' ? 'accepted' : 'rejected');
     out(verb === 'accept' ? `appeal of ${accountId} accepted: ban lifted (counted as a false positive)` : `appeal of ${accountId} rejected: the ban stays`);
     return 0;
   }
@@ -139,6 +139,7 @@ async function shieldAdmin(s: Services, noun: string, verb: string | undefined, 
     if (rest[0] && isAddress(rest[0])) return addressBansAdmin(s.config, 'lift', rest);
     const accountId = await target();
     await s.shield.bans.lift(accountId, s.clock.now());
+    await s.shield.engine.forgive(accountId);
     out(`ban of ${accountId} lifted`);
     return 0;
   }

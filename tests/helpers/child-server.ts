@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PG_URL, type Backend } from './backends.js';
@@ -57,6 +59,11 @@ export async function startChildServer(opts: { backend: Backend; dataDir: string
     env.PARLEY_DATABASE_URL = PG_URL;
     env.PARLEY_DATABASE_SCHEMA = opts.schema;
   }
+  // Test users look like bulk spammers (new, fast, messaging strangers): like testConfig, children
+  // run without scoring and with generous limits (limits have no environment variables: a file).
+  const configFile = join(opts.dataDir, 'parley.test.json');
+  writeFileSync(configFile, JSON.stringify({ shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000, loginsPerAccountHour: 1_000_000 } } }));
+  env.PARLEY_CONFIG = configFile;
   Object.assign(env, opts.env ?? {});
 
   const proc = spawn(process.execPath, [CLI_PATH, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
