@@ -19,6 +19,11 @@ describe('lint', () => {
     assert.equal(r.status, 0, `eslint failed:\n${r.output}`);
   });
 
+  it('the web client type-checks with the DOM typings (vite builds without checking types)', () => {
+    const r = run('tsc', ['-p', 'web/tsconfig.json', '--noEmit']);
+    assert.equal(r.status, 0, `tsc -p web failed:\n${r.output}`);
+  });
+
   it('import boundaries hold (dependency-cruiser, docs/architecture.md §Layers)', () => {
     // web/ (the browser client) is checked too when present: it may use only src/protocol and src/client.
     const roots = ['src', ...(existsSync(join(ROOT, 'web')) ? ['web'] : [])];

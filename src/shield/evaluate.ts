@@ -1,6 +1,6 @@
-import type { ClientFacts, CounterStore, NetworkFacts } from './types.js';
+import type { ClientFacts, CounterStore, NetworkFacts, SyncCounterStore } from './types.js';
 import type { SignalValues } from './score.js';
-import type { AccountKeys, KeyCache } from './keys.js';
+import type { AccountKeys, KeyCache, SlowSlot } from './keys.js';
 import { accountAge } from './signals/account-age.js';
 import { burst30s } from './signals/burst.js';
 import { strangersDay } from './signals/strangers.js';
@@ -43,17 +43,8 @@ export interface SendCounts {
 export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCache, s: Subject, now: number, send: SendCounts | null): Promise<SignalValues> {
   const fresh = send === null || send.fresh === true;
   const k = await keys.withEpoch(c, keys.account(s.accountId, now), now, fresh);
-  const v: SignalValues = {};
+  const v = identitySignals(s, now);
   const net = s.network;
-  v.account_age = accountAge(now - s.createdAt);
-  v.unofficial_client = unofficialClient(s.client);
-  v.hosting_network = hostingNetwork(net);
-  v.vpn_network = vpnNetwork(net);
-  const phone = phoneFacts(s.phone);
-  v.phone_network_country = phoneNetworkCountry(phone.country, net?.country ?? null);
-  v.voip_number = voipNumber(phone);
-  v.lang_country = langCountry(s.client?.lang ?? null, net?.country ?? null, phone.country);
-
   const counts = send ?? (await readSendCounts(c, k, now));
   v.burst_30s = burst30s(counts.burst);
   v.strangers_day = strangersDay(counts.strangersToday);
@@ -69,6 +60,21 @@ export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCac
   return v;
 }
 
+/** The signals that are pure over the facts (no counters); shared by evaluate and the sync fast path. */
+export function identitySignals(s: Subject, now: number): SignalValues {
+  const v: SignalValues = {};
+  const net = s.network;
+  v.account_age = accountAge(now - s.createdAt);
+  v.unofficial_client = unofficialClient(s.client);
+  v.hosting_network = hostingNetwork(net);
+  v.vpn_network = vpnNetwork(net);
+  const phone = phoneFacts(s.phone);
+  v.phone_network_country = phoneNetworkCountry(phone.country, net?.country ?? null);
+  v.voip_number = voipNumber(phone);
+  v.lang_country = langCountry(s.client?.lang ?? null, net?.country ?? null, phone.country);
+  return v;
+}
+
 /**
  * Short-lived per-instance cache of slow-moving counters: an AS's reputation, an account's weighted
  * reports and blocks, a block's registrations. They move over minutes to days, not per message, so the
@@ -76,22 +82,54 @@ export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCac
  * entry when it changes it itself. (On a cluster another node's report shows within the minute.)
  */
 export class SlowCounters {
-  private readonly entries = new Map<string, { value: number; until: number }>();
+  private readonly slots = new Map<string, SlowSlot>();
+  /** Bumped when the map is cleared, so slots held elsewhere (KeyCache records) are known stale. */
+  private gen = 0;
   constructor(private readonly ttlMs = 60_000) {}
 
-  async read(c: CounterStore, key: string, now: number, fresh: boolean, set = false): Promise<number> {
-    if (!fresh) {
-      const hit = this.entries.get(key);
-      if (hit && hit.until > now && hit.until - now <= this.ttlMs) return hit.value;
+  /** The slot of key (created empty). Bounded: a full clear keeps memory flat; values re-read on demand. */
+  slot(key: string): SlowSlot {
+    let s = this.slots.get(key);
+    if (!s) {
+      if (this.slots.size >= 200_000) {
+        this.slots.clear();
+        this.gen++;
+      }
+      this.slots.set(key, (s = { key, value: 0, until: -Infinity, gen: this.gen }));
     }
-    const value = set ? await c.setSize(key, now) : await c.get(key, now);
-    if (this.entries.size >= 200_000) this.entries.clear();
-    this.entries.set(key, { value, until: now + this.ttlMs });
-    return value;
+    return s;
+  }
+
+  /** The live slot for key, reusing `held` while it is current: the send path skips the Map lookup. */
+  hold(held: SlowSlot | null, key: string): SlowSlot {
+    return held !== null && held.gen === this.gen ? held : this.slot(key);
+  }
+
+  async read(c: CounterStore, key: string, now: number, fresh: boolean, set = false): Promise<number> {
+    const s = this.slot(key);
+    if (!fresh && this.live(s, now)) return s.value;
+    return this.fill(s, set ? await c.setSize(key, now) : await c.get(key, now), now);
+  }
+
+  /** read() of a held slot on a synchronous store (fast-path.ts). */
+  readSync(c: SyncCounterStore, s: SlowSlot, now: number, fresh: boolean, set = false): number {
+    if (!fresh && this.live(s, now)) return s.value;
+    return this.fill(s, set ? c.setSizeSync(s.key, now) : c.getSync(s.key, now), now);
   }
 
   forget(key: string): void {
-    this.entries.delete(key);
+    const s = this.slots.get(key);
+    if (s) s.until = -Infinity;
+  }
+
+  private live(s: SlowSlot, now: number): boolean {
+    return s.gen === this.gen && s.until > now && s.until - now <= this.ttlMs;
+  }
+
+  private fill(s: SlowSlot, value: number, now: number): number {
+    s.value = value;
+    s.until = now + this.ttlMs;
+    return value;
   }
 }
 

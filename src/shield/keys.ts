@@ -1,4 +1,4 @@
-import type { CounterStore } from './types.js';
+import type { CounterStore, SyncCounterStore } from './types.js';
 
 /**
  * Counter keys and windows: the shield's whole memory. Every key expires; none holds content or an
@@ -49,6 +49,29 @@ export const EPOCH_TRUST_MS = 10 * MINUTE;
 /** Ledger value marking a delivery that reached the recipient unsolicited. */
 export const UNSOLICITED = 1000;
 
+/** One cached slow counter (SlowCounters in evaluate.ts); records below hold them to skip a Map lookup. */
+export interface SlowSlot {
+  readonly key: string;
+  value: number;
+  until: number;
+  /** SlowCounters generation the slot belongs to (a cleared cache makes held slots stale). */
+  gen: number;
+}
+
+/** A block's registrations key and its held slot. */
+export interface BlockKeys {
+  registrations: string;
+  slot: SlowSlot | null;
+}
+
+/** An AS's seen/banned keys and their held slots. */
+export interface AsKeys {
+  seen: string;
+  banned: string;
+  seenSlot: SlowSlot | null;
+  bannedSlot: SlowSlot | null;
+}
+
 /** One account's key strings for the current day and 30 s bucket. */
 export interface AccountKeys {
   acct: number;
@@ -59,6 +82,9 @@ export interface AccountKeys {
   reportWeight: string;
   blockers: string;
   blockWeight: string;
+  /** Held SlowCounters slots of reportWeight / blockWeight (null after an epoch change). */
+  reportSlot: SlowSlot | null;
+  blockSlot: SlowSlot | null;
   day: number;
   sentDay: string;
   strangersDay: string;
@@ -75,14 +101,14 @@ export interface AccountKeys {
  */
 export class KeyCache {
   private readonly accounts = new Map<number, AccountKeys>();
-  private readonly blocks = new Map<string, string>();
-  private readonly ases = new Map<number, [string, string]>();
+  private readonly blocks = new Map<string, BlockKeys>();
+  private readonly ases = new Map<number, AsKeys>();
 
   account(acct: number, now: number): AccountKeys {
     let k = this.accounts.get(acct);
     if (!k) {
       if (this.accounts.size >= 200_000) this.accounts.clear();
-      k = { acct, epoch: -1, epochAt: -Infinity, reporters: '', reportWeight: '', blockers: '', blockWeight: '', day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
+      k = { acct, epoch: -1, epochAt: -Infinity, reporters: '', reportWeight: '', blockers: '', blockWeight: '', reportSlot: null, blockSlot: null, day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
       this.accounts.set(acct, k);
     }
     const day = bucket(now, DAY);
@@ -108,16 +134,13 @@ export class KeyCache {
    */
   async withEpoch(c: CounterStore, k: AccountKeys, now: number, fresh: boolean): Promise<AccountKeys> {
     if (!fresh && now - k.epochAt < EPOCH_TRUST_MS) return k;
-    const epoch = await c.get(K.epoch(k.acct), now);
-    k.epochAt = now;
-    if (epoch !== k.epoch) {
-      k.epoch = epoch;
-      k.reporters = K.reporters(k.acct, epoch);
-      k.reportWeight = K.reportWeight(k.acct, epoch);
-      k.blockers = K.blockers(k.acct, epoch);
-      k.blockWeight = K.blockWeight(k.acct, epoch);
-    }
-    return k;
+    return setEpoch(k, await c.get(K.epoch(k.acct), now), now);
+  }
+
+  /** withEpoch on a synchronous store (the send path's fast path, fast-path.ts). */
+  withEpochSync(c: SyncCounterStore, k: AccountKeys, now: number, fresh: boolean): AccountKeys {
+    if (!fresh && now - k.epochAt < EPOCH_TRUST_MS) return k;
+    return setEpoch(k, c.getSync(K.epoch(k.acct), now), now);
   }
 
   /** Forces the next withEpoch to read (after this instance changed the epoch). */
@@ -127,20 +150,43 @@ export class KeyCache {
   }
 
   registrations(block: string): string {
-    let key = this.blocks.get(block);
-    if (key === undefined) {
-      if (this.blocks.size >= 200_000) this.blocks.clear();
-      this.blocks.set(block, (key = K.registrations(block)));
-    }
-    return key;
+    return this.block(block).registrations;
   }
 
-  as(asn: number): [seen: string, banned: string] {
-    let keys = this.ases.get(asn);
-    if (!keys) {
-      if (this.ases.size >= 100_000) this.ases.clear();
-      this.ases.set(asn, (keys = [K.asSeen(asn), K.asBanned(asn)]));
+  block(block: string): BlockKeys {
+    let keys = this.blocks.get(block);
+    if (keys === undefined) {
+      if (this.blocks.size >= 200_000) this.blocks.clear();
+      this.blocks.set(block, (keys = { registrations: K.registrations(block), slot: null }));
     }
     return keys;
   }
+
+  as(asn: number): [seen: string, banned: string] {
+    const keys = this.asKeys(asn);
+    return [keys.seen, keys.banned];
+  }
+
+  asKeys(asn: number): AsKeys {
+    let keys = this.ases.get(asn);
+    if (!keys) {
+      if (this.ases.size >= 100_000) this.ases.clear();
+      this.ases.set(asn, (keys = { seen: K.asSeen(asn), banned: K.asBanned(asn), seenSlot: null, bannedSlot: null }));
+    }
+    return keys;
+  }
+}
+
+function setEpoch(k: AccountKeys, epoch: number, now: number): AccountKeys {
+  k.epochAt = now;
+  if (epoch !== k.epoch) {
+    k.epoch = epoch;
+    k.reporters = K.reporters(k.acct, epoch);
+    k.reportWeight = K.reportWeight(k.acct, epoch);
+    k.blockers = K.blockers(k.acct, epoch);
+    k.blockWeight = K.blockWeight(k.acct, epoch);
+    k.reportSlot = null;
+    k.blockSlot = null;
+  }
+  return k;
 }

@@ -1,4 +1,4 @@
-import type { AccountBan, BanStore, CounterStore } from './types.js';
+import type { AccountBan, BanStore, CounterStore, SyncCounterStore } from './types.js';
 
 /**
  * In-memory CounterStore (tests, the simulation, single-process servers without SQL counters).
@@ -6,7 +6,7 @@ import type { AccountBan, BanStore, CounterStore } from './types.js';
  * ttlMs; once `now` passes the end the key reads as zero/empty and the next write starts a new window.
  * The SQL store (sql-counter-store.ts) follows the same semantics.
  */
-export class MemoryCounterStore implements CounterStore {
+export class MemoryCounterStore implements CounterStore, SyncCounterStore {
   private readonly counts = new Map<string, { n: number; expiresAt: number }>();
   private readonly sets = new Map<string, { members: Set<string>; expiresAt: number }>();
 
@@ -14,7 +14,7 @@ export class MemoryCounterStore implements CounterStore {
     return this.incrementSync(key, by, ttlMs, now);
   }
 
-  /** Synchronous form for hot paths that own the store (the simulation bench). */
+  /** Synchronous forms (SyncCounterStore): the shield's send path uses them when the store is this one. */
   incrementSync(key: string, by: number, ttlMs: number, now: number): number {
     const e = this.counts.get(key);
     if (!e || e.expiresAt <= now) {
@@ -26,11 +26,19 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async get(key: string, now: number): Promise<number> {
+    return this.getSync(key, now);
+  }
+
+  getSync(key: string, now: number): number {
     const e = this.counts.get(key);
     return e && e.expiresAt > now ? e.n : 0;
   }
 
   async addToSet(key: string, member: string, ttlMs: number, now: number): Promise<number> {
+    return this.addToSetSync(key, member, ttlMs, now);
+  }
+
+  addToSetSync(key: string, member: string, ttlMs: number, now: number): number {
     let e = this.sets.get(key);
     if (!e || e.expiresAt <= now) {
       e = { members: new Set(), expiresAt: now + ttlMs };
@@ -41,6 +49,10 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async setSize(key: string, now: number): Promise<number> {
+    return this.setSizeSync(key, now);
+  }
+
+  setSizeSync(key: string, now: number): number {
     const e = this.sets.get(key);
     return e && e.expiresAt > now ? e.members.size : 0;
   }
