@@ -1,22 +1,10 @@
-import type { MediaKind, MediaView, UploadView } from '../protocol/views.js';
+import type { MediaView, UploadDescription, UploadView } from '../protocol/views.js';
 import { ApiError } from './errors.js';
 import { httpCall } from './http.js';
 
 /** What to upload: the bytes plus what the server should know about them. */
-export interface MediaUploadInput {
+export interface MediaUploadInput extends UploadDescription {
   data: Blob | Uint8Array;
-  name: string;
-  mime: string;
-  kind: MediaKind;
-  /** Photos: re-encode and resize on the server ("compressed") instead of keeping the original file. */
-  compress?: boolean;
-  durationMs?: number;
-  /** Voice: up to 100 levels 0..31. */
-  waveform?: number[];
-  width?: number;
-  height?: number;
-  /** Video: a photo media already uploaded from the poster frame. */
-  posterUploadMediaId?: string;
   /** SHA-256 hex of `data`, when the caller has it already (saves hashing again). */
   sha256?: string;
 }

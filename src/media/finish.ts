@@ -8,7 +8,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../kernel/config.js';
 import type { Db } from '../storage/database.js';
 import type { MediaTable, MediaUploadsTable } from '../storage/schema.js';
-import type { MediaKind, MediaView } from '../protocol/views.js';
+import type { MediaView, UploadDescription } from '../protocol/views.js';
 import type { ContentStore } from './store.js';
 import { compressPhoto, makePreview, makeThumbnail, probeImage } from './images.js';
 import { mediaView } from './views.js';
@@ -16,17 +16,7 @@ import { mediaView } from './views.js';
 export type UploadRow = Selectable<MediaUploadsTable>;
 
 /** What the client declared when it started the upload (kept as JSON on the upload row). */
-export interface UploadParams {
-  kind: MediaKind;
-  mime: string;
-  name: string;
-  compress?: boolean;
-  durationMs?: number;
-  waveform?: number[];
-  width?: number;
-  height?: number;
-  posterUploadMediaId?: string;
-}
+export type UploadParams = UploadDescription;
 
 interface Deps {
   db: Db;

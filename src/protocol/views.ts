@@ -85,6 +85,22 @@ export interface MediaView {
   hasThumb: boolean;
 }
 
+/** What a client declares about a file when it starts an upload (`POST /media/uploads`). */
+export interface UploadDescription {
+  kind: MediaKind;
+  mime: string;
+  name: string;
+  /** Photos: re-encode and resize on the server ("compressed") instead of keeping the original file. */
+  compress?: boolean;
+  durationMs?: number;
+  /** Voice: up to 100 levels 0..31. */
+  waveform?: number[];
+  width?: number;
+  height?: number;
+  /** Video: a photo media already uploaded from the poster frame. */
+  posterUploadMediaId?: string;
+}
+
 /** An upload in progress (`POST /media/uploads`, `GET /media/uploads/:uploadId`). */
 export interface UploadView {
   uploadId: string;

@@ -4,6 +4,7 @@ import { AppError } from '../../kernel/errors.js';
 import type { AddressBans } from '../../shield/address-bans.js';
 import type { SipDirectory } from '../directory.js';
 import { renderProvisioning, type ProvisioningTarget } from './templates.js';
+import { listenOn } from '../transport/listen.js';
 
 /**
  * Auto-provisioning over HTTPS (issue 5): `GET /provision/<token>` returns the phone's
@@ -56,15 +57,7 @@ export class ProvisioningServer {
     });
     server.on('tlsClientError', () => undefined);
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = server.address();
-    this.port = typeof a === 'object' && a ? a.port : port;
+    this.port = await listenOn(server, host, port);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { frameStream, DEFAULT_SIP_LIMITS } from '../parser/index.js';
 import type { Flow, SipReceiver } from './flow.js';
+import { listenOn } from './listen.js';
 
 const CRLF = Buffer.from('\r\n');
 /** A connection that sends nothing useful for this long is closed (RFC 5626 keep-alives come every ~2 min). */
@@ -35,15 +36,7 @@ export class StreamTransport {
     server.on('tlsClientError', (_err: Error, s: TLSSocket) => s.destroy());
     server.on('error', () => undefined);
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : port;
+    this.port = await listenOn(server, host, port);
   }
 
   private attach(socket: Socket): void {

@@ -1,22 +1,13 @@
 import { ApiError, type ParleyClient } from '../../../src/client/index.js';
-import type { MediaKind, MediaView } from '../../../src/protocol/views.js';
+import type { MediaKind, MediaView, UploadDescription } from '../../../src/protocol/views.js';
 
 /** What the server tells about a stored file (src/protocol/views.ts MediaView). */
 export type MediaInfo = MediaView;
 export type { MediaKind };
 
-export interface UploadStart {
+export interface UploadStart extends UploadDescription {
   size: number;
   sha256: string;
-  mime: string;
-  name: string;
-  kind: MediaKind;
-  compress?: boolean;
-  durationMs?: number;
-  waveform?: number[];
-  width?: number;
-  height?: number;
-  posterUploadMediaId?: string;
 }
 
 export interface UploadState {
