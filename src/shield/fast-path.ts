@@ -18,7 +18,7 @@ import { blocksReceived } from './signals/blocks.js';
  * The send path on a synchronous store (issue 6, "scoring ≤ 20 µs per message p99"). With the memory
  * store every counter operation used to be an awaited promise — a microtask hop and several objects each,
  * about ten per message — which was most of the cost. This file is the same computation as Shield.send +
- * evaluate() with the sync store methods, so verdicts are identical; shield.test.ts runs both paths and
+ * evaluate() with the sync store methods, so verdicts are identical; fast-path.test.ts compares both paths and
  * the simulation bench checks its outcome figures did not move. Keep the two in step when a signal changes.
  */
 
