@@ -154,6 +154,7 @@ export class AddressBans {
 
 /** IPv4-mapped IPv6 (::ffff:1.2.3.4, as dual-stack sockets report) is the IPv4 address. */
 export function normalise(address: string): string {
+  if (!address.includes(':')) return address; // IPv4: already canonical (the hot path for floods)
   const a = address.toLowerCase();
   return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
 }

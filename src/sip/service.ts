@@ -65,7 +65,11 @@ export class SipService {
     this.core = new SipCore({
       realm: sip.realm, host: this.advertisedHost(), banScanners: sip.bans.banScanners, bans: this.bans, auth,
       registrar: this.registrar, proxy: this.proxy, directory: this.directory, txns: this.txns,
-      counters: { inc: (event) => events.inc({ event }) },
+      // Label children bound once: the drop path for banned floods must not hash label objects per packet.
+      counters: (() => {
+        const bound = new Map<string, ReturnType<typeof events.labels>>();
+        return { inc: (event: string) => (bound.get(event) ?? bound.set(event, events.labels(event)).get(event)!).inc() };
+      })(),
       onError: (err) => logger.error({ err }, 'sip handler failed'),
     });
   }
