@@ -66,7 +66,9 @@ export class Proxy {
     }
     for (const b of bindings) {
       const id = newBranch();
-      const out = forwardCopy(req, b.contactText, ourVia(this.host, b.flow, id), req.method === 'INVITE' ? { recordRoute: ourRoute(this.host, upstream) } : {});
+      const copy = forwardCopy(req, b.contactText, ourVia(this.host, b.flow, id), req.method === 'INVITE' ? { recordRoute: ourRoute(this.host, upstream) } : {});
+      // A contact registered through edge proxies is reached through them (RFC 3327 §5.4: the Path vector becomes the Route set).
+      const out = b.path.length ? { ...copy, headers: [...copy.headers.filter((h) => h.name !== 'Route'), ...b.path.map((value) => ({ name: 'Route', value }))] } : copy;
       const branch: Branch = { id, parent: fork, flow: b.flow, req: out, state: 'calling' };
       fork.branches.push(branch);
       this.branches.set(id, branch);

@@ -13,6 +13,8 @@ export interface Binding {
   flow: Flow;
   instance: string | null;
   regId: string | null;
+  /** Path vector of the REGISTER (RFC 3327 §5.3): Route set for requests to this contact. */
+  path: string[];
 }
 
 export type RegisterResult =
@@ -36,6 +38,8 @@ export class Registrar {
     const now = this.now();
     const defaultExpires = parseExpires(headerValue(req, 'Expires'));
     const contacts = headerValues(req, 'Contact');
+    const path = headerValues(req, 'Path');
+    const pathSupported = headerValues(req, 'Supported').some((v) => v.toLowerCase() === 'path');
     let list = this.live(device.extension, now);
 
     if (contacts.length === 1 && contacts[0] === '*') {
@@ -57,7 +61,7 @@ export class Registrar {
         list = list.filter((b) => !(b.deviceId === device.deviceId && (formatUri(b.contact) === key || (instance && b.instance === instance && b.regId === regId))));
         if (asked === 0) continue;
         const expires = Math.min(asked, this.limits.maxExpires);
-        list.push({ extension: device.extension, deviceId: device.deviceId, contact: c.value.uri, contactText: key, expiresAt: now + expires * 1000, flow, instance, regId });
+        list.push({ extension: device.extension, deviceId: device.deviceId, contact: c.value.uri, contactText: key, expiresAt: now + expires * 1000, flow, instance, regId, path });
       }
     }
     if (list.length) this.byExtension.set(device.extension, list);
@@ -66,6 +70,8 @@ export class Registrar {
     const headers: SipHeader[] = list
       .filter((b) => b.deviceId === device.deviceId)
       .map((b) => ({ name: 'Contact', value: `<${b.contactText}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}` }));
+    // RFC 3327 §5.3: echo the stored Path only to a UA that said it supports it.
+    if (pathSupported && path.length) headers.push(...path.map((value) => ({ name: 'Path', value })));
     if (headerValues(req, 'Supported').some((s) => s.toLowerCase() === 'outbound') && list.some((b) => b.regId !== null && b.deviceId === device.deviceId)) {
       headers.push({ name: 'Require', value: 'outbound' });
       if (flow.transport !== 'UDP') headers.push({ name: 'Flow-Timer', value: '120' });

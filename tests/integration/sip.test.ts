@@ -138,6 +138,31 @@ for (const backend of BACKENDS) {
       ua.close();
     });
 
+    it('Path (RFC 3327): stored with the binding, echoed to a UA that supports it, and used as the Route set for calls', async () => {
+      const ua = new SipTestClient('UDP', udpPort);
+      await ua.open();
+      const uri = 'sip:127.0.0.1';
+      const base = { from: 'sip:101@parley', to: 'sip:101@parley', headers: [{ name: 'Contact', value: `<sip:101@127.0.0.1:${ua.localPort}>` }, { name: 'Path', value: '<sip:edge.example.org;lr>' }, { name: 'Supported', value: 'path' }] };
+      const r1 = ua.request('REGISTER', uri, base);
+      const ch = await ua.response(r1.branch);
+      const r2 = ua.request('REGISTER', uri, { ...base, headers: [...base.headers, answerChallenge(ch!, { method: 'REGISTER', uri, user: device.authUser, secret: device.secret })] });
+      const ok = await ua.response(r2.branch);
+      assert.equal(ok?.status, 200);
+      assert.equal(headerValue(ok!, 'Path'), '<sip:edge.example.org;lr>');
+      // Call 101 (this UA is its only binding): the forwarded INVITE carries the Path as Route.
+      const inviteUri = 'sip:101@127.0.0.1';
+      const inv = { from: 'sip:101@parley', to: 'sip:101@parley', headers: [{ name: 'Contact', value: `<sip:101@127.0.0.1:${ua.localPort}>` }, { name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(SECURE_SDP) };
+      const i1 = ua.request('INVITE', inviteUri, inv);
+      const ich = await ua.response(i1.branch);
+      ua.request('ACK', inviteUri, { ...inv, branch: i1.branch, cseq: ua.cseq - 1, body: Buffer.alloc(0) });
+      ua.request('INVITE', inviteUri, { ...inv, headers: [...inv.headers, answerChallenge(ich!, { method: 'INVITE', uri: inviteUri, user: device.authUser, secret: device.secret })] });
+      await eventually(() => ua.received.some((m) => m.kind === 'request' && m.method === 'INVITE'), 5000, 'forwarded INVITE');
+      const forwarded = ua.received.find((m) => m.kind === 'request' && m.method === 'INVITE')!;
+      assert.equal(headerValue(forwarded, 'Route'), '<sip:edge.example.org;lr>');
+      assert.match(headerValue(forwarded, 'Record-Route') ?? '', /;lr>/);
+      ua.close();
+    });
+
     it('brute force: 5 failures ban for 5 minutes, a repeat offence for a day; bans survive a restart; lift works', async () => {
       const ua = new SipTestClient('UDP', udpPort);
       await ua.open();
