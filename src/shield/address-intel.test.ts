@@ -1,11 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AddressIntel } from './address-intel.js';
 import { addressBlock } from './hash.js';
 
 // The lists are shared data outside the repository (never copied in): ../shared/data from the project root.
-const listsDir = resolve('../shared/data/x4bnet-lists_vpn');
+// From the project root that is ../shared/data; a clone elsewhere (git clone . /tmp/x) finds the
+// workspace copy, or TEST_SHARED_DATA.
+const listsDir = [process.env.TEST_SHARED_DATA, resolve('../shared/data'), '/work/shared/data']
+  .filter((d): d is string => !!d)
+  .map((d) => join(d, 'x4bnet-lists_vpn'))
+  .find((d) => existsSync(d)) ?? assert.fail('the shared test data (../shared/data/x4bnet-lists_vpn) is not reachable: set TEST_SHARED_DATA');
 
 describe('shield address intelligence (real data)', () => {
   const intel = new AddressIntel({ secret: 's', listsDir });

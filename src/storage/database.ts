@@ -55,10 +55,17 @@ async function migrate(db: Db, dialect: Dialect, schema: string | undefined): Pr
       ),
   };
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
+  // Kysely takes no lock on SQLite, so two processes opening a new database at once (the server and
+  // an admin command) can both try to migrate; the loser's transaction rolls back whole. Retrying
+  // then finds the winner's migrations applied and has nothing left to do.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    if (dialect !== 'sqlite' || attempt >= 5) {
+      throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
+    }
+    await new Promise((r) => setTimeout(r, 100 * attempt));
   }
 }
 
