@@ -9,12 +9,9 @@ import { createServices, type Services } from '../app/services.js';
 
 import { UsageError, type Command } from './usage.js';
 import { addressBansAdmin, isAddress } from './sip-commands.js';
+import { out, flag } from './io.js';
 
 export { UsageError, type Command } from './usage.js';
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
 
 /** Services without the HTTP server, for admin commands. */
 async function withServices<T>(config: Readonly<Config>, work: (s: Services) => Promise<T>): Promise<T> {
@@ -25,11 +22,6 @@ async function withServices<T>(config: Readonly<Config>, work: (s: Services) => 
   } finally {
     await database.close();
   }
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 const serve: Command = {

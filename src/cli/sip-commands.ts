@@ -1,36 +1,16 @@
-import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Config } from '../kernel/config.js';
 import { systemClock } from '../kernel/clock.js';
-import { openDatabase, type Db } from '../storage/database.js';
 import { SipDirectory, VENDORS } from '../sip/directory.js';
 import { SqlAddressBanStore } from '../sip/ban-store.js';
 import { AddressBans } from '../shield/address-bans.js';
 import { UsageError, type Command } from './usage.js';
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-async function withDb<T>(config: Readonly<Config>, work: (db: Db) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ url: config.database.url, sqlitePath: join(config.dataDir, 'parley.db'), schema: config.database.schema, poolSize: 2 });
-  try {
-    return await work(database.db);
-  } finally {
-    await database.close();
-  }
-}
+import { out, flag, withDb } from './io.js';
+import { advertisedHost, uriHost } from '../sip/hosts.js';
 
 /** Base of provisioning links as phones will see them. */
 export function provisioningBase(config: Readonly<Config>): string {
-  const s = config.sip;
-  const host = s.publicHost || (s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host);
-  return `https://${host.includes(':') ? `[${host}]` : host}:${s.provisioningPort}/provision/`;
+  return `https://${uriHost(advertisedHost(config.sip))}:${config.sip.provisioningPort}/provision/`;
 }
 
 const USAGE = [

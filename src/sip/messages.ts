@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { headerValue, serializeMessage, type SipHeader, type SipMessage, type SipRequest } from './parser/index.js';
 import type { Flow } from './transport/flow.js';
+import { uriHost } from './hosts.js';
 
 /** RFC 3261 §8.1.1.7: branch ids start with the magic cookie. */
 export function newBranch(): string {
@@ -9,14 +10,12 @@ export function newBranch(): string {
 
 /** Our Via for a request we send on a flow (rport asked, RFC 3581). */
 export function ourVia(host: string, flow: Flow, branch: string): SipHeader {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return { name: 'Via', value: `SIP/2.0/${flow.transport} ${h}:${flow.localPort};branch=${branch};rport` };
+  return { name: 'Via', value: `SIP/2.0/${flow.transport} ${uriHost(host)}:${flow.localPort};branch=${branch};rport` };
 }
 
 /** Our Record-Route (RFC 3261 §16.6 step 4), loose routing. */
 export function ourRoute(host: string, flow: Flow): string {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `<sip:${h}:${flow.localPort};transport=${flow.transport.toLowerCase()};lr>`;
+  return `<sip:${uriHost(host)}:${flow.localPort};transport=${flow.transport.toLowerCase()};lr>`;
 }
 
 /** Top Via branch of a message (transaction matching, RFC 3261 §17.2.3). */

@@ -3,6 +3,7 @@ import { buildResponse, newTag, type Source } from './responses.js';
 import { forwardCopy, newBranch, ourRoute, ourVia, send, topBranch, withoutTopVia } from './messages.js';
 import type { Binding } from './registrar.js';
 import type { Flow } from './transport/flow.js';
+import { uriHost } from './hosts.js';
 
 /** RFC 3261 timers (§17, Table 4): T1 = 500 ms; 64·T1 = 32 s; Timer C (proxy INVITE) > 3 min. */
 const T1 = 500;
@@ -124,7 +125,8 @@ export class Proxy {
     const callId = headerValue(req, 'Call-ID') ?? '';
     const dialog = this.dialogs.get(callId);
     if (!dialog) return false;
-    const fromTag = parseNameAddr(headerValue(req, 'From') ?? '').ok ? (parseNameAddr(headerValue(req, 'From')!) as { ok: true; value: { params: Map<string, string | null> } }).value.params.get('tag') : undefined;
+    const fromHeader = parseNameAddr(headerValue(req, 'From') ?? '');
+    const fromTag = fromHeader.ok ? fromHeader.value.params.get('tag') : undefined;
     const target = fromTag === dialog.callerTag ? dialog.calleeFlow : dialog.callerFlow;
     if (!target.isOpen()) return false;
     const id = newBranch();
@@ -160,7 +162,7 @@ export class Proxy {
   }
 
   private isOurRoute(route: string | undefined): boolean {
-    return route !== undefined && route.includes(`sip:${this.host.includes(':') ? `[${this.host}]` : this.host}:`);
+    return route !== undefined && route.includes(`sip:${uriHost(this.host)}:`);
   }
 
   private rememberDialog(fork: Fork, branch: Branch, _res: SipResponse): void {

@@ -18,6 +18,7 @@ import { StreamTransport } from './transport/stream.js';
 import { loadOrCreateCertificate } from './transport/tls-cert.js';
 import { ProvisioningServer } from './provisioning/https.js';
 import { WebSocketTransport } from './transport/websocket.js';
+import { advertisedHost, uriHost } from './hosts.js';
 
 export interface SipListening {
   tlsPort: number;
@@ -76,9 +77,7 @@ export class SipService {
 
   /** Host written into Via/Record-Route and provisioning files. */
   advertisedHost(): string {
-    const s = this.deps.config.sip;
-    if (s.publicHost) return s.publicHost;
-    return s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
+    return advertisedHost(this.deps.config.sip);
   }
 
   async start(): Promise<SipListening> {
@@ -118,11 +117,11 @@ export class SipService {
     this.refresh = setInterval(() => void this.bans.refresh().catch((err: unknown) => logger.warn({ err }, 'ban refresh failed')), sip.bans.refreshMs);
     this.refresh.unref();
     this.sweep.unref();
-    const host = this.advertisedHost();
+    const host = uriHost(this.advertisedHost());
     this.listening = {
       tlsPort: tlsTransport.port, udpPort, tcpPort, provisioningPort,
-      provisioningBase: provisioningPort === null ? null : `https://${host.includes(':') ? `[${host}]` : host}:${provisioningPort}/provision/`,
-      websocketUrl: provisioningPort === null ? null : `wss://${host.includes(':') ? `[${host}]` : host}:${provisioningPort}/sip`,
+      provisioningBase: provisioningPort === null ? null : `https://${host}:${provisioningPort}/provision/`,
+      websocketUrl: provisioningPort === null ? null : `wss://${host}:${provisioningPort}/sip`,
     };
     return this.listening;
   }
