@@ -42,7 +42,10 @@ module.exports = {
     layer('sip', ['kernel', 'storage', 'accounts', 'shield', 'sip'], 'SIP sits beside chats: accounts for extensions, shield for bans.'),
     layer('shield', ['kernel', 'storage', 'shield'], 'The anti-abuse engine is pure over facts and stores: kernel and storage only.'),
     layer('media', ['kernel', 'protocol', 'storage', 'media'], 'Media (issue 7) sits on storage; chats reach it through an interface, not an import.'),
-    layer('app', [...DOMAIN, 'shield', 'media', 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
+    layer('relays', ['kernel', 'protocol', 'relays'], 'Relays (issue 4): coturn config, supervision, TURN credentials and checks; no domain knowledge.'),
+    layer('calls', [...DOMAIN, 'relays', 'calls'], 'Calls (issue 4): signaling state, privacy policy, sanitising, call log; relays for credentials.'),
+    layer('audit', ['kernel', 'audit'], 'The leak audit reads packet captures: pure parsing, no domain knowledge.'),
+    layer('app', [...DOMAIN, 'shield', 'media', 'relays', 'calls', 'app'], 'The service container wires domain modules; it never sees api/ or cli/.'),
     {
       name: 'layer-api',
       comment: 'api may use anything except the CLI and the composition root.',

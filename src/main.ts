@@ -54,6 +54,10 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   }, config.media.gcIntervalMs);
   collect.unref();
 
+  // Calls (issue 4): the managed coturn and relay health checks; a relay that cannot start is logged
+  // and left out (messaging works without it), so start never fails for it.
+  await services.relays.start();
+
   let sip: RunningServer['sip'] = null;
   if (config.sip.enabled) {
     const service = new SipService({ config, db: database.db, clock, logger, registry: services.metrics.registry });
@@ -71,6 +75,8 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       clearInterval(prune);
       clearInterval(collect);
       await sip?.service.close();
+      services.calls.close();
+      await services.relays.close();
       await app.close();
       await bus.close();
       await database.close();

@@ -17,6 +17,10 @@ import { ShieldService } from './shield-service.js';
 import { shieldSecret } from './shield-secret.js';
 import { AddressIntel } from '../shield/address-intel.js';
 import { RateLimits } from '../shield/rate-limits.js';
+import { MemoryPresence, type Presence } from '../cluster/presence.js';
+import { Relays } from '../relays/pool.js';
+import type { RelayPool } from '../relays/types.js';
+import { Calls } from '../calls/calls.js';
 
 /** Everything the API layer may call, built once from config (no module singletons). */
 export interface Services {
@@ -36,6 +40,10 @@ export interface Services {
   readonly metrics: Metrics;
   readonly shield: ShieldService;
   readonly media: Media;
+  readonly presence: Presence;
+  /** Not started here: main.ts starts the managed coturn and the health checks. */
+  readonly relays: RelayPool;
+  readonly calls: Calls;
 }
 
 export function createServices(deps: { config: Readonly<Config>; logger: Logger; clock: Clock; bus: Bus; database: Database }): Services {
@@ -56,5 +64,8 @@ export function createServices(deps: { config: Readonly<Config>; logger: Logger;
   // Address data loads on the first public address seen, not at start (src/shield/address-intel.ts).
   const intel = new AddressIntel({ secret, listsDir: config.shield.listsDir });
   const shield = new ShieldService({ config, db, bus, clock, logger: deps.logger, metrics, secret, intel, limits: new RateLimits(config.shield.limits) });
-  return { ...deps, updates, sessions, invites, accounts, linking, chats, messages, contacts, metrics, shield, media };
+  const presence = new MemoryPresence();
+  const relays = new Relays({ config, logger: deps.logger, clock, registry: metrics.registry });
+  const calls = new Calls({ config, logger: deps.logger, clock, bus, presence, db, dialect: database.dialect, updates, relays, registry: metrics.registry });
+  return { ...deps, updates, sessions, invites, accounts, linking, chats, messages, contacts, metrics, shield, media, presence, relays, calls };
 }

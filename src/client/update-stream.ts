@@ -14,6 +14,9 @@ export interface WebSocketLike {
 }
 export type WebSocketFactory = new (url: string) => WebSocketLike;
 
+/** An ephemeral event as a `[type, data]` pair whose two halves narrow together. */
+export type EphemeralEvent = { [K in keyof EphemeralMap]: [type: K, data: EphemeralMap[K]] }[keyof EphemeralMap];
+
 export type StreamState = 'connecting' | 'syncing' | 'online' | 'closed';
 
 export interface UpdateStreamOptions {
@@ -24,7 +27,8 @@ export interface UpdateStreamOptions {
   pts?: number;
   onUpdate?(u: Update): void;
   onChannel?(u: ChannelUpdate): void;
-  onEvent?(type: keyof EphemeralMap, data: EphemeralMap[keyof EphemeralMap]): void;
+  /** Ephemeral events; `(type, data)` narrow together (`if (type === 'typing') data.chatId`). */
+  onEvent?(...event: EphemeralEvent): void;
   /** The server said the device is too far behind: reload state, then continue from `pts`. */
   onResync?(pts: number): void;
   onState?(state: StreamState, detail?: { code?: number; reason?: string }): void;
@@ -145,7 +149,7 @@ export class UpdateStream {
         return;
       }
       case 'event':
-        this.opts.onEvent?.(f.type, f.data);
+        this.opts.onEvent?.(...([f.type, f.data] as EphemeralEvent));
         return;
       case 'result':
         this.calls.get(f.id)?.resolve(f.result);

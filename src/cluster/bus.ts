@@ -16,6 +16,8 @@ export interface Bus {
 export const Topics = {
   account: (accountId: number) => `a:${accountId}`,
   device: (deviceId: number) => `d:${deviceId}`,
+  /** Ephemeral events for one device (call signaling): `{ type, data }` as in EphemeralMap. */
+  deviceEvents: (deviceId: number) => `de:${deviceId}`,
   channel: (chatId: number) => `c:${chatId}`,
   link: (tokenHash: string) => `l:${tokenHash}`,
 } as const;

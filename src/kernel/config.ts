@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { SipConfigSchema } from './config-sip.js';
+import { CallsConfigSchema, RelaysConfigSchema } from './config-calls.js';
 
 /**
  * The one configuration schema (ARCHITECTURE.md convention 6). Read from defaults, then a JSON
@@ -137,6 +138,8 @@ export const ConfigSchema = Type.Object(
       { ...Strict, default: {} },
     ),
     sip: SipConfigSchema,
+    calls: CallsConfigSchema,
+    relays: RelaysConfigSchema,
     log: Type.Object(
       { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
       { ...Strict, default: {} },
@@ -175,6 +178,11 @@ const ENV_MAP: Record<string, string> = {
   PARLEY_MEDIA_MAX_BYTES: 'media.maxBytes',
   PARLEY_MEDIA_QUOTA_BYTES: 'media.quotaBytes',
   PARLEY_MEDIA_SIGNING_KEY: 'media.signingKey',
+  PARLEY_CALLS_ENABLED: 'calls.enabled',
+  PARLEY_RELAY_MANAGED: 'relays.managed.enabled',
+  PARLEY_RELAY_PORT: 'relays.managed.port',
+  PARLEY_RELAY_IP: 'relays.managed.relayIp',
+  PARLEY_RELAY_PUBLIC_HOST: 'relays.managed.publicHost',
   PARLEY_SHIELD_ENABLED: 'shield.enabled',
   PARLEY_SHIELD_THRESHOLD: 'shield.threshold',
   PARLEY_SHIELD_SECRET: 'shield.secret',

@@ -55,6 +55,18 @@ export const ROUTES = {
   'media.cancelUpload': ['DELETE', '/media/uploads/:uploadId'],
   'media.get': ['GET', '/media/:mediaId'],
   'media.url': ['POST', '/media/:mediaId/url'],
+  'calls.settings': ['GET', '/me/call-settings'],
+  'calls.updateSettings': ['PATCH', '/me/call-settings'],
+  'calls.relays': ['GET', '/calls/relays'],
+  'calls.prepare': ['POST', '/calls/prepare'],
+  'calls.start': ['POST', '/calls'],
+  'calls.accept': ['POST', '/calls/:callId/accept'],
+  'calls.decline': ['POST', '/calls/:callId/decline'],
+  'calls.reveal': ['POST', '/calls/:callId/reveal'],
+  'calls.candidate': ['POST', '/calls/:callId/candidates'],
+  'calls.describe': ['POST', '/calls/:callId/description'],
+  'calls.hangup': ['POST', '/calls/:callId/hangup'],
+  'calls.log': ['GET', '/calls/log'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type OperationName = keyof typeof ROUTES;

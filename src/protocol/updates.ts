@@ -1,4 +1,5 @@
 import type { ChatView, MessageView, MemberRole } from './views.js';
+import type { CallEventMap, CallLogEntry } from './calls.js';
 
 /**
  * Updates the server persists in an account's log, each with the account's next pts
@@ -14,11 +15,13 @@ export interface UpdateDataMap {
   draft: { chatId: number; text: string };
   contact: { accountId: number; name: string | null };
   block: { accountId: number; blocked: boolean };
+  /** A call ended: its row in this account's call log (missed calls show on every device). */
+  'call.log': { entry: CallLogEntry };
 }
 
 export type UpdateType = keyof UpdateDataMap;
 export const UPDATE_TYPES: readonly UpdateType[] = [
-  'message.new', 'message.edited', 'message.deleted', 'chat.read', 'chat.updated', 'chat.member', 'draft', 'contact', 'block',
+  'message.new', 'message.edited', 'message.deleted', 'chat.read', 'chat.updated', 'chat.member', 'draft', 'contact', 'block', 'call.log',
 ];
 
 export type UpdateOf<T extends UpdateType> = { type: T; data: UpdateDataMap[T] };
@@ -36,6 +39,6 @@ export interface ChannelUpdate {
 }
 
 /** Ephemeral signals: pushed to online devices, never persisted, carry no pts. */
-export interface EphemeralMap {
+export interface EphemeralMap extends CallEventMap {
   typing: { chatId: number; accountId: number };
 }

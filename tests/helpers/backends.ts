@@ -48,6 +48,8 @@ export function testConfig(store: TestStore, overrides: Record<string, unknown> 
     log: { level: 'silent' },
     // SIP has its own suites (tests/integration/sip*.test.ts, tests/interop/); others run without its listeners.
     sip: { enabled: false, host: '127.0.0.1', tlsPort: 0, provisioningPort: 0 },
+    // Call suites start their own coturn (tests/calls/); others run without a relay process.
+    relays: { managed: { enabled: false } },
     // Test users look like bulk spammers (new, fast, messaging strangers): suites about other things
     // run without scoring and with generous hard limits; tests/integration/shield*.test.ts turn them on.
     shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000, loginsPerAccountHour: 1_000_000 } },

@@ -51,6 +51,7 @@ export async function startChildServer(opts: { backend: Backend; dataDir: string
     PARLEY_SIP_HOST: '127.0.0.1',
     PARLEY_SIP_TLS_PORT: '0',
     PARLEY_SIP_PROVISIONING_PORT: '0',
+    PARLEY_RELAY_MANAGED: 'false',
     PARLEY_LOG_LEVEL: 'warn',
     PARLEY_ARGON2_MEMORY_KIB: '8192',
   });
