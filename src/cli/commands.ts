@@ -1,15 +1,19 @@
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { Registry } from 'prom-client';
 import type { Config } from '../kernel/config.js';
 import { createLogger } from '../kernel/logger.js';
 import { systemClock } from '../kernel/clock.js';
 import { openDatabase } from '../storage/database.js';
 import { MemoryBus } from '../cluster/memory-bus.js';
 import { createServices, type Services } from '../app/services.js';
+import { Relays } from '../relays/pool.js';
+import { coturnVersion } from '../relays/supervisor.js';
 
 import { UsageError, type Command } from './usage.js';
 import { addressBansAdmin, isAddress } from './sip-commands.js';
 import { out, flag } from './io.js';
+import { auditCommand } from './audit-command.js';
 
 export { UsageError, type Command } from './usage.js';
 
@@ -158,9 +162,44 @@ const doctor: Command = {
     if (config.http.host !== '127.0.0.1' && config.http.host !== '::1' && !config.http.publicUrl.startsWith('https://')) {
       out('warn  http: listening beyond loopback without an https publicUrl: put a TLS proxy in front');
     }
+    failures += await doctorRelays(config);
     return failures ? 1 : 0;
   },
 };
+
+/**
+ * Relays (issue 4): the coturn binary when Parley manages one, then every configured relay with a
+ * real TURN allocation. Doctor never starts a coturn: the managed one is checked as the running
+ * `parley serve` on this data dir recorded it. Returns the number of failures.
+ */
+async function doctorRelays(config: Readonly<Config>): Promise<number> {
+  let failures = 0;
+  const { managed, external } = config.relays;
+  if (!managed.enabled && external.length === 0) {
+    out('warn  relays: none configured (relays.managed.enabled is false, relays.external is empty): calls cannot be relayed');
+    return 0;
+  }
+  if (managed.enabled) {
+    try {
+      out(`ok    coturn: ${managed.binary} ${await coturnVersion(managed.binary)}`);
+    } catch (err) {
+      failures++;
+      out(`FAIL  coturn: ${(err as Error).message}`);
+    }
+  }
+  const relays = new Relays({ config, logger: createLogger('silent'), clock: systemClock, registry: new Registry() });
+  for (const r of await relays.checkAll()) {
+    const label = `relay ${r.id} (${r.region || 'no region'}) ${r.url}`;
+    const rtt = r.rttMs ?? 0;
+    if (r.ok) out(`ok    ${label}: allocated ${r.relayedAddress} in ${rtt < 10 ? rtt.toFixed(1) : Math.round(rtt)} ms`);
+    else {
+      failures++;
+      out(`FAIL  ${label}: ${r.error}`);
+    }
+  }
+  await relays.close();
+  return failures;
+}
 
 function portFree(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -177,4 +216,4 @@ async function readSecretFromStdin(): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8').split('\n')[0]?.trim() || undefined;
 }
 
-export const COMMANDS: Command[] = [serve, admin, doctor];
+export const COMMANDS: Command[] = [serve, admin, doctor, auditCommand];

@@ -1,6 +1,7 @@
 import type { OperationName } from '../protocol/routes.js';
 import type { SelfView, ChatView, MessageView, DeviceView, AccountView, MemberView, ContactView, MediaView, UploadView } from '../protocol/views.js';
 import type { Update } from '../protocol/updates.js';
+import type { CallLogEntry, CallSettingsView, RelayServer } from '../protocol/calls.js';
 import { httpCall } from './http.js';
 import { uploadMedia, type MediaUploadInput, type MediaUploadOptions, type MediaUploadResult } from './media.js';
 import { UpdateStream, type UpdateStreamOptions, type WebSocketFactory } from './update-stream.js';
@@ -8,6 +9,7 @@ import { UpdateStream, type UpdateStreamOptions, type WebSocketFactory } from '.
 export { ApiError } from './errors.js';
 export { sha256Hex, hmacHex, type MediaUploadInput, type MediaUploadOptions, type MediaUploadResult, type UploadProgress } from './media.js';
 export { UpdateStream, type StreamState, type WebSocketFactory } from './update-stream.js';
+export * from './calls/index.js';
 
 /** How the SDK identifies itself at registration and log-in (the web client passes `parley-web/<version>`). */
 export const SDK_CLIENT = 'parley-sdk/1';
@@ -106,6 +108,14 @@ export class ParleyClient {
     const r = await this.call<{ url: string; expiresAt: number }>('media.url', { mediaId, variant });
     return { url: `${this.baseUrl.replace(/\/$/, '')}${r.url}`, expiresAt: r.expiresAt };
   }
+
+  /** This account's call privacy settings (docs/calls.md). */
+  callSettings(): Promise<CallSettingsView> { return this.call('calls.settings'); }
+  updateCallSettings(p: Partial<CallSettingsView>): Promise<CallSettingsView> { return this.call('calls.updateSettings', p); }
+  /** Fresh relay credentials (the call engine refreshes them during long calls). */
+  callRelays(): Promise<{ relays: RelayServer[] }> { return this.call('calls.relays'); }
+  /** This account's call log, newest first. */
+  callLog(opts: { beforeId?: number; limit?: number } = {}): Promise<CallLogEntry[]> { return this.call('calls.log', opts); }
 
   /** Opens this device's update channel. */
   connect(opts: Omit<UpdateStreamOptions, 'url' | 'token' | 'WebSocket'>): UpdateStream {

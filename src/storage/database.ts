@@ -6,6 +6,7 @@ import * as m001 from './migrations/001_initial.js';
 import * as m002shield from './migrations/002_shield.js';
 import * as m003 from './migrations/003_media.js';
 import * as m004 from './migrations/004_sip.js';
+import * as m005 from './migrations/005_calls.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect } from './dialect.js';
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '002_shield': m002shield,
   '003_media': m003,
   '004_sip': m004,
+  '005_calls': m005,
 };
 
 /** Opens the configured database and applies pending migrations. */

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { SipSchema } from './schema-sip.js';
+import type { CallsSchema } from './schema-calls.js';
 
 /**
  * Typed tables shared by both dialects. Booleans are 0/1 integers and times are epoch
@@ -205,7 +206,7 @@ export interface MediaUploadPartsTable {
   idx: number;
 }
 
-export interface Schema extends SipSchema {
+export interface Schema extends SipSchema, CallsSchema {
   accounts: AccountsTable;
   devices: DevicesTable;
   invites: InvitesTable;

@@ -1,6 +1,7 @@
 /** UI strings in English, Italian, French and German. Missing keys fall back to English. */
 import { mediaDe, mediaEn, mediaFr, mediaIt } from './i18n-media.js';
 import { shieldDe, shieldEn, shieldFr, shieldIt } from './i18n-shield.js';
+import { callsDe, callsEn, callsFr, callsIt } from './calls/i18n.js';
 
 export type Lang = 'en' | 'it' | 'fr' | 'de';
 export const LANGS: Array<{ id: Lang; name: string }> = [
@@ -10,6 +11,7 @@ export const LANGS: Array<{ id: Lang; name: string }> = [
 const en = {
   ...mediaEn,
   ...shieldEn,
+  ...callsEn,
   appName: 'Parley',
   login: 'Log in', signup: 'Sign up', username: 'Username', password: 'Password', displayName: 'Display name (optional)',
   inviteCode: 'Invite code (if required)', haveAccount: 'I already have an account', noAccount: 'Create an account',
@@ -48,6 +50,7 @@ type Dict = Partial<Record<Key, string>>;
 const it: Dict = {
   ...mediaIt,
   ...shieldIt,
+  ...callsIt,
   inviteLink: 'Link di invito',
   login: 'Accedi', signup: 'Registrati', username: 'Nome utente', password: 'Password', displayName: 'Nome visualizzato (facoltativo)',
   inviteCode: 'Codice di invito (se richiesto)', haveAccount: 'Ho già un account', noAccount: 'Crea un account',
@@ -80,6 +83,7 @@ const it: Dict = {
 const fr: Dict = {
   ...mediaFr,
   ...shieldFr,
+  ...callsFr,
   inviteLink: 'Lien d’invitation',
   login: 'Se connecter', signup: "S'inscrire", username: "Nom d'utilisateur", password: 'Mot de passe', displayName: 'Nom affiché (facultatif)',
   inviteCode: "Code d'invitation (si requis)", haveAccount: "J'ai déjà un compte", noAccount: 'Créer un compte',
@@ -112,6 +116,7 @@ const fr: Dict = {
 const de: Dict = {
   ...mediaDe,
   ...shieldDe,
+  ...callsDe,
   inviteLink: 'Einladungslink',
   login: 'Anmelden', signup: 'Registrieren', username: 'Benutzername', password: 'Passwort', displayName: 'Anzeigename (optional)',
   inviteCode: 'Einladungscode (falls nötig)', haveAccount: 'Ich habe schon ein Konto', noAccount: 'Konto erstellen',

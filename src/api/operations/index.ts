@@ -9,6 +9,7 @@ import { chatOperations } from './chats.js';
 import { messageOperations } from './messages.js';
 import { shieldOperations } from './shield.js';
 import { mediaOperations } from './media.js';
+import { callOperations } from './calls.js';
 
 export type { Operation, OperationContext } from './types.js';
 
@@ -16,7 +17,7 @@ export type { Operation, OperationContext } from './types.js';
 const BAN_EXEMPT = new Set(['shield.status', 'shield.appeal', 'sessions.logout']);
 
 /** The dispatch table: one handler per operation name, shared by HTTP and the update channel. */
-export const OPERATIONS: readonly Operation[] = banGuarded([...accountOperations, ...chatOperations, ...messageOperations, ...shieldOperations, ...mediaOperations]);
+export const OPERATIONS: readonly Operation[] = banGuarded([...accountOperations, ...chatOperations, ...messageOperations, ...shieldOperations, ...mediaOperations, ...callOperations]);
 
 /** Every other authenticated operation of a banned account fails with account_banned. */
 function banGuarded(ops: Operation[]): Operation[] {

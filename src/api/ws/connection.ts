@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { Topics } from '../../cluster/bus.js';
 import { AppError, toErrorBody } from '../../kernel/errors.js';
 import { decodeClientFrame, encodeServerFrame, CloseCodes, type ServerFrame, type ClientFrame } from '../../protocol/frames.js';
-import type { Update, ChannelUpdate } from '../../protocol/updates.js';
+import type { Update, ChannelUpdate, EphemeralMap } from '../../protocol/updates.js';
 import type { Services } from '../../app/services.js';
 import type { Caller } from '../../accounts/sessions.js';
 import { validateParams, type CompiledOperation } from '../operations/index.js';
@@ -107,6 +107,8 @@ export class UpdateConnection {
     // Subscribe before reading the log: nothing committed in between can be missed.
     this.unsubscribers.push(bus.subscribe(Topics.account(caller.accountId), (m) => this.onAccountMessage(m)));
     this.unsubscribers.push(bus.subscribe(Topics.device(caller.deviceId), () => this.close(CloseCodes.revoked, 'device_revoked')));
+    // Call signaling addressed to this device only (ephemeral, no pts; docs/calls.md).
+    this.unsubscribers.push(bus.subscribe(Topics.deviceEvents(caller.deviceId), (m) => this.onDeviceEvent(m)));
     for (const chatId of await this.services.chats.channelIds(caller.accountId)) this.followChannel(chatId);
     void this.services.sessions.touch(caller.deviceId).catch(() => undefined);
 
@@ -116,6 +118,8 @@ export class UpdateConnection {
     this.send({ op: 'welcome', accountId: caller.accountId, deviceId: caller.deviceId, keepAliveMs: this.services.config.updates.keepAliveMs, pts });
     await this.replay();
     if (this.closed) return;
+    // Online (ringable, able to place calls) once live; the cleanup marks it offline when the channel closes.
+    this.unsubscribers.push(this.services.presence.online(caller.accountId, caller.deviceId));
     this.send({ op: 'synced', pts: this.lastPts });
     this.live = true;
     for (const u of this.buffered.splice(0)) this.deliver(u);
@@ -144,6 +148,11 @@ export class UpdateConnection {
     if (typeof m.pts !== 'number') return;
     if (!this.live) this.buffered.push(m as Update);
     else this.deliver(m as Update);
+  }
+
+  private onDeviceEvent(message: unknown): void {
+    const m = message as { type: keyof EphemeralMap; data: EphemeralMap[keyof EphemeralMap] };
+    this.send({ op: 'event', type: m.type, data: m.data });
   }
 
   private deliver(u: Update): void {

@@ -8,6 +8,7 @@ import type { LocalMessage } from '../state/types.js';
 import type { Store } from '../state/store.js';
 import { MediaBlock, messageMedia, messageSummary } from '../ui/media-message.js';
 import { AttachButton, SendMediaDialog, UploadList, VoiceButton, pastedFiles, useFileDrop } from '../ui/media-composer.js';
+import { CallButtons } from '../calls/call-buttons.js';
 
 /** One chat: header, virtualised history (paging upward), composer with reply/edit, drafts, typing. */
 export function Conversation({ chatId }: { chatId: number }) {
@@ -54,6 +55,7 @@ export function Conversation({ chatId }: { chatId: number }) {
           <Avatar id={chat.peer?.id ?? chat.id} name={chat.title} size={40} />
           <span><strong data-testid="conversation-title">{chat.title}</strong><small class={typing.length ? 'typing' : 'muted'} data-testid="conversation-status">{status}</small></span>
         </button>
+        <CallButtons store={store} chat={chat} />
       </header>
       <div class="conv-body">
         {messages.length === 0 && store.historyDone.has(chatId) && <div class="empty-chat muted">{t('noMessages')}</div>}

@@ -7,14 +7,17 @@ import { Icon } from '../ui/icons.js';
 import { cameraQrReader, readQrFromFile } from '../ui/qr-scan.js';
 import { LANGS, type Lang } from '../i18n.js';
 import type { Store } from '../state/store.js';
+import { CallPrivacySettings } from '../calls/privacy-settings.js';
+import { CallLog } from '../calls/call-log.js';
+import { CallIcon } from '../calls/icons.js';
 
-/** Settings panel in the sidebar: profile, language, devices, link a device, contacts, blocked users. */
+/** Settings panel in the sidebar: profile, language, devices, link a device, contacts, blocked users, calls and their privacy. */
 export function Settings() {
   const store = useStore();
   const t = store.t.bind(store);
   const section = store.route.name === 'settings' ? store.route.section : undefined;
   const back = () => store.navigate(section ? '/settings' : '/');
-  const titles: Record<string, string> = { devices: t('devices'), link: t('linkDevice'), contacts: t('contacts'), blocked: t('blocked'), profile: t('profile') };
+  const titles: Record<string, string> = { devices: t('devices'), link: t('linkDevice'), contacts: t('contacts'), blocked: t('blocked'), profile: t('profile'), calls: t('callLog'), privacy: t('callsPrivacy') };
   return (
     <div class="panel settings" data-testid="settings">
       <header class="side-head"><button class="icon-btn" aria-label={t('back')} onClick={back} data-testid="settings-back">←</button><h2>{section ? titles[section] : t('settings')}</h2></header>
@@ -25,6 +28,8 @@ export function Settings() {
         {section === 'contacts' && <Contacts store={store} />}
         {section === 'blocked' && <Blocked store={store} />}
         {section === 'profile' && <><Profile store={store} /><ChangePassword store={store} /></>}
+        {section === 'calls' && <CallLog store={store} />}
+        {section === 'privacy' && <CallPrivacySettings store={store} />}
       </div>
     </div>
   );
@@ -45,6 +50,8 @@ function Overview({ store }: { store: Store }) {
         {item('devices', 'devices', t('devices'))}
         {item('contacts', 'contacts', t('contacts'))}
         {item('blocked', 'block', t('blocked'))}
+        <li><button class="settings-item" onClick={() => store.navigate('/settings/calls')} data-testid="settings-calls"><CallIcon name="phone" size={22} />{t('callLog')}</button></li>
+        <li><button class="settings-item" onClick={() => store.navigate('/settings/privacy')} data-testid="settings-privacy"><CallIcon name="shield" size={22} />{t('callsPrivacy')}</button></li>
       </ul>
       <label class="settings-row">{t('language')}
         <select aria-label={t('language')} value={store.lang} onChange={(e) => store.setLang((e.target as HTMLSelectElement).value as Lang)} data-testid="language-select">

@@ -4,6 +4,7 @@ import type { Update, ChannelUpdate } from '../../../src/protocol/updates.js';
 import { Cache } from './cache.js';
 import { detectLang, translate, type Key, type Lang } from '../i18n.js';
 import type { ChatEntry, ConnState, LocalMessage, OutboxItem } from './types.js';
+import { CallsState } from '../calls/calls-state.js';
 
 const SESSION_KEY = 'parley.session';
 const PAGE = 50;
@@ -38,6 +39,8 @@ export class Store {
   route: Route = parseRoute(location.pathname);
   toast: string | undefined;
   lang: Lang = detectLang();
+  /** Calls (issue 4): this device's call engine, the ring, the call log (web/src/calls). */
+  readonly calls: CallsState;
 
   private stream: UpdateStream | undefined;
   private cache: Cache | undefined;
@@ -53,6 +56,9 @@ export class Store {
 
   constructor(readonly baseUrl: string = location.origin) {
     this.client = new ParleyClient({ baseUrl });
+    this.calls = new CallsState(this);
+    // The call screen and incoming-call banners float over every screen: their own root, their own chunk.
+    void import('../calls/overlay.js').then((m) => m.mountCallOverlay(this, this.calls));
     const raw = localStorage.getItem(SESSION_KEY);
     if (raw) {
       try {
@@ -181,6 +187,7 @@ export class Store {
     const wasLoggedIn = !!this.session;
     this.stream?.close();
     this.stream = undefined;
+    this.calls.reset();
     if (!reason && wasLoggedIn) await this.client.logout().catch(() => undefined);
     localStorage.removeItem(SESSION_KEY);
     await this.cache?.clear().catch(() => undefined);
@@ -283,7 +290,8 @@ export class Store {
       onUpdate: (u) => this.applyUpdate(u),
       onChannel: (u) => this.applyChannel(u),
       onEvent: (type, data) => {
-        if (type === 'typing' && data.accountId !== this.me?.id) {
+        if (type !== 'typing') return this.calls.handleEvent(type, data);
+        if (data.accountId !== this.me?.id) {
           let m = this.typing.get(data.chatId);
           if (!m) this.typing.set(data.chatId, (m = new Map()));
           m.set(data.accountId, Date.now() + 6000);
@@ -421,6 +429,9 @@ export class Store {
         else this.blocked.delete(u.data.accountId);
         break;
       case 'contact':
+        break;
+      case 'call.log':
+        this.calls.onLogEntry(u.data.entry);
         break;
     }
     this.pts = u.pts;

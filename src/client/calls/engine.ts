@@ -1,0 +1,535 @@
+import type { CallAccepted, CallEndReason, CallEventMap, CallPreparation, CallStarted, CandidateInit, RelayServer, SessionDescriptionInit } from '../../protocol/calls.js';
+import { checkCommitment, commitment, randomNonce, sdpFingerprints, verificationCode } from '../../protocol/call-verification.js';
+import { Renegotiation } from './negotiation.js';
+import { chooseRelay, iceServerFor, measureRelays } from './relay-rtt.js';
+import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike, RTCPeerConnectionLike } from './rtc-types.js';
+import { CallSession } from './session.js';
+import { EMPTY_QUALITY, readQuality } from './stats.js';
+import type { ActiveCall, CallEngineOptions, CallPeer, IncomingCall } from './types.js';
+
+/** A failure of the engine itself (no API error): `media_unavailable`, `call_in_progress`, `no_such_call`. */
+export class CallEngineError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'CallEngineError';
+  }
+}
+
+interface Ringing {
+  event: CallEventMap['call.incoming'];
+  /** Relay RTTs, measured while ringing (relay-only probes: no packet to the caller). */
+  probe: ReturnType<typeof measureRelays>;
+  expiry: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * One device's calls (docs/call-engine.md): the only WebRTC code of Parley, shared by the web client
+ * and the Node tests. Feed it every `call.*` event (`handleEvent`), read `current` and `incoming`
+ * after each `onChange`, and drive it with start / accept / decline / hangup and the media controls.
+ *
+ * Privacy rules it keeps on the client side (the server enforces them too, docs/calls.md):
+ * - gathering policy per call from the server (`relayOnly` → iceTransportPolicy 'relay');
+ * - the callee creates no RTCPeerConnection before the user accepts, and sends its candidates only
+ *   after `calls.accept` has answered: while ringing it talks to nobody but the relays it probes;
+ * - the connection is given ONE relay, the one with the lowest measured round trip.
+ */
+export class CallEngine {
+  private currentCall: ActiveCall | null = null;
+  private incomingCalls: IncomingCall[] = [];
+  private s: CallSession | null = null;
+  private readonly ringing = new Map<string, Ringing>();
+
+  constructor(private readonly o: CallEngineOptions) {}
+
+  /** The current (or last) call on this device; a new object after every change. */
+  get current(): ActiveCall | null {
+    return this.currentCall;
+  }
+
+  /** Calls ringing on this device, oldest first. */
+  get incoming(): readonly IncomingCall[] {
+    return this.incomingCalls;
+  }
+
+  /** True while a call is being set up or is running on this device. */
+  get busy(): boolean {
+    return this.s !== null && !this.s.ended;
+  }
+
+  /** Wire from UpdateStream's onEvent: `onEvent: (type, data) => engine.handleEvent(type, data)`. */
+  handleEvent(type: string, data: unknown): void {
+    if (!type.startsWith('call.')) return;
+    if (type === 'call.incoming') return this.onIncoming(data as CallEventMap['call.incoming']);
+    const callId = (data as { callId?: unknown } | null)?.callId;
+    if (typeof callId !== 'string') return;
+    if (this.ringing.has(callId)) {
+      if (type === 'call.ended') this.dropIncoming(callId);
+      return;
+    }
+    const s = this.s;
+    if (!s || s.ended) return;
+    // An event may overtake the answer of `calls.start` that tells us our call id.
+    if (s.callId === null && s.direction === 'outgoing') return void s.early.push({ type, data });
+    if (s.callId === callId) this.dispatch(s, type, data);
+  }
+
+  private dispatch(s: CallSession, type: string, data: unknown): void {
+    const log = (what: string) => (e: unknown) => this.log(what, e);
+    switch (type) {
+      case 'call.ringing':
+        return this.patch(s, { ringingDevices: (data as CallEventMap['call.ringing']).devices });
+      case 'call.accepted':
+        return void s.inbox.run(() => this.onAccepted(s, data as CallEventMap['call.accepted'])).catch((e: unknown) => this.fail(s, e));
+      case 'call.reveal':
+        return void s.inbox.run(() => this.onReveal(s, (data as CallEventMap['call.reveal']).nonce)).catch(log('reveal'));
+      case 'call.candidate':
+        return void s.inbox.run(() => this.addRemoteCandidate(s, (data as CallEventMap['call.candidate']).candidate));
+      case 'call.description':
+        return void s.inbox.run(() => s.renegotiation?.onRemote((data as CallEventMap['call.description']).description) ?? Promise.resolve()).catch(log('description'));
+      case 'call.ended': {
+        const d = data as CallEventMap['call.ended'];
+        return this.finish(s, d.reason);
+      }
+    }
+  }
+
+  // ---- outgoing ----
+
+  /**
+   * Calls `peer`: policy check and relays (calls.prepare) → relay RTTs → RTCPeerConnection with the
+   * chosen relay → microphone (and camera) → offer with the verification commitment (calls.start) →
+   * trickle candidates once the call id is known. Rejects with the API error (e.g. call_not_allowed)
+   * after putting it on `current.error`.
+   */
+  async start(peer: CallPeer, opts: { video: boolean }): Promise<ActiveCall> {
+    if (this.busy) throw new CallEngineError('call_in_progress', 'a call is already in progress on this device');
+    const s = new CallSession('outgoing');
+    this.begin(s, newCall(peer, 'outgoing', 'preparing', opts.video));
+    try {
+      const prep = (await this.o.api('calls.prepare', { calleeId: peer.accountId })) as CallPreparation;
+      if (s.ended) return this.currentCall!;
+      this.patch(s, { relayOnly: prep.relayOnly });
+      await this.pickRelay(s, prep.relays);
+      const pc = this.connect(s, prep.relayOnly);
+      const stream = await this.media(s, { audio: true, video: opts.video });
+      if (s.ended) return this.currentCall!;
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      s.offerSdp = offer.sdp ?? '';
+      s.nonce = randomNonce();
+      const commit = await commitment(sdpFingerprints(s.offerSdp), s.nonce);
+      if (s.ended) return this.currentCall!;
+      const started = (await this.o.api('calls.start', { calleeId: peer.accountId, video: opts.video, offer: { type: 'offer', sdp: s.offerSdp }, commitment: commit })) as CallStarted;
+      s.callId = started.callId;
+      if (s.ended) {
+        // Hung up while calls.start was on its way: end it on the server too.
+        void this.o.api('calls.hangup', { callId: started.callId }).catch(() => undefined);
+        return this.currentCall!;
+      }
+      this.patch(s, { callId: started.callId, phase: 'ringing', ringingDevices: started.ringing });
+      this.releaseCandidates(s);
+      for (const e of s.early.splice(0)) this.handleEvent(e.type, e.data);
+      return this.currentCall!;
+    } catch (err) {
+      this.fail(s, err);
+      throw err;
+    }
+  }
+
+  private async onAccepted(s: CallSession, d: CallEventMap['call.accepted']): Promise<void> {
+    const pc = s.pc;
+    if (s.direction !== 'outgoing' || !pc || s.answered) return;
+    s.answered = true;
+    s.answerSdp = d.answer.sdp;
+    this.patch(s, { phase: 'connecting', answeredAt: Date.now() });
+    await pc.setRemoteDescription(d.answer);
+    if (pc.connectionState === 'connected') this.patch(s, { phase: 'active' });
+    await this.flushRemoteCandidates(s);
+    // Open the commitment now that the answer (and so the callee's fingerprint) is fixed.
+    void s.out.run(() => this.o.api('calls.reveal', { callId: s.callId, nonce: s.nonce })).catch((e: unknown) => this.log('reveal', e));
+    const emoji = await verificationCode({
+      callerFingerprints: sdpFingerprints(s.offerSdp),
+      calleeFingerprints: sdpFingerprints(d.answer.sdp),
+      callerNonce: s.nonce,
+      calleeNonce: d.nonce,
+    });
+    this.patch(s, { verification: { status: 'ready', emoji } });
+    if (s.refreshDue) void this.refreshRelay(s);
+  }
+
+  // ---- incoming ----
+
+  private onIncoming(d: CallEventMap['call.incoming']): void {
+    if (this.ringing.has(d.callId) || this.s?.callId === d.callId) return;
+    const probe = measureRelays(this.o.rtc, d.relays, this.o.relayProbeTimeoutMs);
+    // Forget a ring whose end never reached us (channel dropped): a little after the server's timeout.
+    const expiry = setTimeout(() => this.dropIncoming(d.callId), Math.max(0, d.expiresAt - Date.now()) + 10_000);
+    this.ringing.set(d.callId, { event: d, probe, expiry });
+    this.incomingCalls = [...this.incomingCalls, { callId: d.callId, from: d.from, video: d.video, relayOnly: d.relayOnly, expiresAt: d.expiresAt, receivedAt: Date.now() }];
+    this.o.onChange();
+  }
+
+  private dropIncoming(callId: string): void {
+    const r = this.ringing.get(callId);
+    if (!r) return;
+    clearTimeout(r.expiry);
+    this.ringing.delete(callId);
+    this.incomingCalls = this.incomingCalls.filter((c) => c.callId !== callId);
+    this.o.onChange();
+  }
+
+  /**
+   * Answers a ringing call. Only now is the RTCPeerConnection created (relay policy from the
+   * event), the offer applied, media taken and the answer made; the callee's candidates are held
+   * until `calls.accept` has answered, then the caller's held candidates (in its result) are added.
+   */
+  async accept(callId: string, opts: { video: boolean }): Promise<ActiveCall> {
+    const r = this.ringing.get(callId);
+    if (!r) throw new CallEngineError('no_such_call', 'this call is not ringing on this device');
+    if (this.busy) throw new CallEngineError('call_in_progress', 'a call is already in progress on this device');
+    this.dropIncoming(callId);
+    const d = r.event;
+    const s = new CallSession('incoming');
+    s.callId = callId;
+    s.commitment = d.commitment;
+    s.offerSdp = d.offer.sdp;
+    this.begin(s, { ...newCall(d.from, 'incoming', 'connecting', d.video || opts.video), callId, relayOnly: d.relayOnly, cameraOff: !opts.video });
+    try {
+      s.relayRtts = await r.probe;
+      await this.pickRelay(s, d.relays, s.relayRtts);
+      const pc = this.connect(s, d.relayOnly);
+      await pc.setRemoteDescription(d.offer);
+      const stream = await this.media(s, { audio: true, video: opts.video });
+      if (s.ended) return this.currentCall!;
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      s.answerSdp = answer.sdp ?? '';
+      s.nonce = randomNonce();
+      if (s.ended) return this.currentCall!;
+      const accepted = (await this.o.api('calls.accept', { callId, answer: { type: 'answer', sdp: s.answerSdp }, nonce: s.nonce })) as CallAccepted;
+      s.answered = true;
+      this.patch(s, { answeredAt: Date.now() });
+      await s.inbox.run(async () => {
+        for (const c of accepted.candidates) await this.addRemoteCandidate(s, c);
+      });
+      this.releaseCandidates(s);
+      if (s.pendingReveal !== null) await s.inbox.run(() => this.onReveal(s, s.pendingReveal!));
+      if (s.refreshDue) void this.refreshRelay(s);
+      return this.currentCall!;
+    } catch (err) {
+      this.fail(s, err);
+      throw err;
+    }
+  }
+
+  /** The caller opened its commitment: check it against the offer we saw, then compute the code. */
+  private async onReveal(s: CallSession, callerNonce: string): Promise<void> {
+    if (s.direction !== 'incoming') return;
+    if (!s.answerSdp || !s.nonce) return void (s.pendingReveal = callerNonce);
+    s.pendingReveal = null;
+    const callerFingerprints = sdpFingerprints(s.offerSdp);
+    const opened = await checkCommitment(s.commitment, callerFingerprints, callerNonce);
+    const emoji = await verificationCode({ callerFingerprints, calleeFingerprints: sdpFingerprints(s.answerSdp), callerNonce, calleeNonce: s.nonce });
+    if (!opened) this.log('verification: the caller commitment does not match the offer received (rewritten on the way)');
+    this.patch(s, { verification: { status: opened ? 'ready' : 'mismatch', emoji } });
+  }
+
+  /** Declines a ringing call (on every device of this account); `busy` tells the caller we are busy. */
+  async decline(callId: string, busy = false): Promise<void> {
+    const known = this.ringing.has(callId);
+    this.dropIncoming(callId);
+    if (known) await this.o.api('calls.decline', { callId, busy });
+  }
+
+  // ---- both ----
+
+  /** Ends the current call (cancels it while it is still ringing). */
+  async hangup(): Promise<void> {
+    const s = this.s;
+    if (!s || s.ended) return;
+    const phase = this.currentCall?.phase;
+    this.finish(s, s.direction === 'outgoing' && (phase === 'preparing' || phase === 'ringing') ? 'cancelled' : 'hangup');
+    if (s.callId) await this.o.api('calls.hangup', { callId: s.callId }).catch((e: unknown) => this.log('hangup', e));
+  }
+
+  /** Forgets an ended call (`current` becomes null). */
+  dismiss(): void {
+    if (this.s && !this.s.ended) return;
+    this.currentCall = null;
+    this.o.onChange();
+  }
+
+  /** Hangs up and stops every timer (the page or test is going away). */
+  async close(): Promise<void> {
+    await this.hangup();
+    for (const id of [...this.ringing.keys()]) this.dropIncoming(id);
+  }
+
+  setMuted(muted: boolean): void {
+    const s = this.live();
+    for (const t of s.localStream?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.patch(s, { muted });
+  }
+
+  /**
+   * Camera on/off. With a camera track this only toggles `track.enabled` (black frames, no
+   * renegotiation); turning the camera on in a call that has none adds a track and renegotiates
+   * over calls.describe.
+   */
+  async setCamera(on: boolean): Promise<void> {
+    const s = this.live();
+    const stream = s.localStream;
+    const tracks = stream?.getVideoTracks() ?? [];
+    if (tracks.length > 0 || !on) {
+      for (const t of tracks) t.enabled = on;
+      return this.patch(s, { cameraOff: !on });
+    }
+    const cam = await this.media(s, { video: true }, false);
+    const track = cam.getVideoTracks()[0];
+    if (!track || !stream || !s.pc || s.ended) return void track?.stop();
+    stream.addTrack(track);
+    s.pc.addTrack(track, stream);
+    this.patch(s, { cameraOff: false, video: true, localStream: stream });
+    if (s.answered) await s.renegotiation?.request();
+  }
+
+  /** Switches microphone or camera without renegotiating (RTCRtpSender.replaceTrack). */
+  async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
+    const s = this.live();
+    const fresh = await this.media(s, { [kind]: { deviceId: { exact: deviceId } } }, false);
+    const track = (kind === 'audio' ? fresh.getAudioTracks() : fresh.getVideoTracks())[0];
+    const stream = s.localStream;
+    const sender = s.pc?.getSenders().find((x) => x.track?.kind === kind);
+    if (!track || !stream || !sender || s.ended) {
+      for (const t of fresh.getTracks()) t.stop();
+      throw new CallEngineError('no_such_device', `no ${kind} being sent to switch`);
+    }
+    const cur = this.currentCall!;
+    track.enabled = kind === 'audio' ? !cur.muted : !cur.cameraOff;
+    await sender.replaceTrack(track);
+    for (const old of kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks()) {
+      stream.removeTrack(old);
+      old.stop();
+    }
+    stream.addTrack(track);
+    this.patch(s, { localStream: stream });
+  }
+
+  /** Microphones, cameras and speakers (empty where the platform cannot list them). */
+  async devices(): Promise<MediaDeviceInfoLike[]> {
+    return (await this.o.rtc.enumerateDevices?.()) ?? [];
+  }
+
+  // ---- internals ----
+
+  private begin(s: CallSession, call: ActiveCall): void {
+    this.s = s;
+    this.currentCall = call;
+    this.o.onChange();
+  }
+
+  private live(): CallSession {
+    const s = this.s;
+    if (!s || s.ended) throw new CallEngineError('no_call', 'no call in progress');
+    return s;
+  }
+
+  private patch(s: CallSession, p: Partial<ActiveCall>, evenIfEnded = false): void {
+    if (this.s !== s || !this.currentCall || (s.ended && !evenIfEnded)) return;
+    this.currentCall = { ...this.currentCall, ...p };
+    this.o.onChange();
+  }
+
+  private log(...args: unknown[]): void {
+    this.o.log?.('[calls]', ...args);
+  }
+
+  /** Measures (unless given) and picks the relay with the lowest RTT; the first offered when none answered. */
+  private async pickRelay(s: CallSession, relays: RelayServer[], rtts?: CallSession['relayRtts']): Promise<void> {
+    s.relays = relays;
+    s.relayRtts = rtts ?? (await measureRelays(this.o.rtc, relays, this.o.relayProbeTimeoutMs));
+    const best = chooseRelay(s.relayRtts);
+    s.relay = relays.find((r) => r.id === best?.id) ?? relays[0] ?? null;
+    s.relayReceivedAt = Date.now();
+    this.patch(s, { quality: { ...this.currentCall!.quality, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts } });
+  }
+
+  private connect(s: CallSession, relayOnly: boolean): RTCPeerConnectionLike {
+    const policy = this.o.forceIceTransportPolicy ?? (relayOnly ? 'relay' : 'all');
+    const pc = new this.o.rtc.RTCPeerConnection({ iceServers: s.relay ? [iceServerFor(s.relay)] : [], iceTransportPolicy: policy });
+    s.pc = pc;
+    pc.addEventListener('icecandidate', (ev) => {
+      const c = ev.candidate;
+      // No end-of-candidates: trickle without it is valid (RFC 8838 §8.2) and ICE restarts would reopen it anyway.
+      if (!c || !c.candidate || s.ended) return;
+      const init: CandidateInit = { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
+      if (s.holds > 0) s.candidateOutbox.push(init);
+      else this.sendCandidate(s, init);
+    });
+    pc.addEventListener('track', (ev) => {
+      const stream = ev.streams[0] ?? this.currentCall?.remoteStream ?? null;
+      this.patch(s, { remoteStream: stream, remoteVideo: (stream?.getVideoTracks().length ?? 0) > 0 });
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      const state = pc.connectionState;
+      this.patch(s, { connection: state, ...(state === 'connected' && this.currentCall?.phase === 'connecting' ? { phase: 'active' as const } : {}) });
+    });
+    s.renegotiation = new Renegotiation({
+      pc,
+      polite: s.direction === 'incoming',
+      send: (description) => this.sendDescription(s, description),
+      hold: () => void s.holds++,
+      release: () => this.releaseCandidates(s),
+      onRestart: () => this.patch(s, { iceRestarts: (this.currentCall?.iceRestarts ?? 0) + 1 }),
+      log: (...a) => this.log(...a),
+    });
+    s.statsTimer = setInterval(() => void this.sampleStats(s), this.o.statsIntervalMs ?? 1000);
+    this.scheduleRefresh(s);
+    return pc;
+  }
+
+  private async media(s: CallSession, constraints: MediaStreamConstraintsLike, asLocal = true): Promise<MediaStreamLike> {
+    let stream: MediaStreamLike;
+    try {
+      stream = await this.o.rtc.getUserMedia(constraints);
+    } catch (err) {
+      throw new CallEngineError('media_unavailable', `microphone or camera unavailable: ${(err as Error)?.message ?? String(err)}`);
+    }
+    if (s.ended) {
+      for (const t of stream.getTracks()) t.stop();
+      return stream;
+    }
+    if (asLocal) {
+      s.localStream = stream;
+      this.patch(s, { localStream: stream });
+    }
+    return stream;
+  }
+
+  private sendCandidate(s: CallSession, candidate: CandidateInit): void {
+    void s.out
+      .run(async () => {
+        if (!s.ended) await this.o.api('calls.candidate', { callId: s.callId, candidate });
+      })
+      .catch((e: unknown) => this.log('candidate not sent', e));
+  }
+
+  private sendDescription(s: CallSession, description: SessionDescriptionInit): void {
+    void s.out
+      .run(async () => {
+        if (!s.ended) await this.o.api('calls.describe', { callId: s.callId, description });
+      })
+      .catch((e: unknown) => this.log('description not sent', e));
+  }
+
+  private releaseCandidates(s: CallSession): void {
+    s.releaseCandidates((c) => this.sendCandidate(s, c));
+  }
+
+  private async addRemoteCandidate(s: CallSession, candidate: CandidateInit): Promise<void> {
+    if (!s.pc || s.ended) return;
+    if (!s.pc.remoteDescription) return void s.remoteCandidates.push(candidate);
+    await s.pc.addIceCandidate(candidate).catch((e: unknown) => this.log('remote candidate refused', candidate.candidate, e));
+  }
+
+  private async flushRemoteCandidates(s: CallSession): Promise<void> {
+    for (const c of s.remoteCandidates.splice(0)) await this.addRemoteCandidate(s, c);
+  }
+
+  private async sampleStats(s: CallSession): Promise<void> {
+    if (s.ended || !s.pc) return;
+    try {
+      const q = readQuality(await s.pc.getStats());
+      this.patch(s, { quality: { ...q, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts } });
+    } catch (e) {
+      this.log('stats', e);
+    }
+  }
+
+  /**
+   * TURN REST credentials expire (≤ 1 h); an allocation whose Refresh is refused dies (RFC 8656
+   * §7.3). At `refreshAt` (80 %) of the credential's life: fresh credentials (calls.relays), the same
+   * relay in the connection's configuration, and an ICE restart, which allocates anew with them.
+   */
+  private scheduleRefresh(s: CallSession): void {
+    clearTimeout(s.refreshTimer);
+    const relay = s.relay;
+    if (!relay || s.ended) return;
+    const life = relay.expiresAt - s.relayReceivedAt;
+    // A credential that looks expired on arrival means our clock is off: we cannot tell its life.
+    if (life <= 0) return this.log('relay credential expiry is in the past by our clock: no refresh scheduled');
+    const due = s.relayReceivedAt + life * (this.o.refreshAt ?? 0.8) - Date.now();
+    s.refreshTimer = setTimeout(() => void this.refreshRelay(s), Math.max(0, due));
+  }
+
+  private async refreshRelay(s: CallSession): Promise<void> {
+    if (s.ended || !s.pc) return;
+    if (!s.answered) return void (s.refreshDue = true);
+    s.refreshDue = false;
+    try {
+      const { relays } = (await this.o.api('calls.relays', {})) as { relays: RelayServer[] };
+      if (s.ended || !s.pc) return;
+      const best = chooseRelay(s.relayRtts);
+      const next = relays.find((r) => r.id === s.relay?.id) ?? relays.find((r) => r.id === best?.id) ?? relays[0];
+      if (!next) throw new Error('no relay offered');
+      s.relay = next;
+      s.relayReceivedAt = Date.now();
+      s.pc.setConfiguration({ ...s.pc.getConfiguration(), iceServers: [iceServerFor(next)] });
+      this.patch(s, { quality: { ...this.currentCall!.quality, relayId: next.id } });
+      this.scheduleRefresh(s);
+      await s.renegotiation?.request({ iceRestart: true });
+    } catch (e) {
+      this.log('relay credential refresh failed; retrying', e);
+      clearTimeout(s.refreshTimer);
+      s.refreshTimer = setTimeout(() => void this.refreshRelay(s), 5000);
+    }
+  }
+
+  private finish(s: CallSession, reason: CallEndReason, error: ActiveCall['error'] = null): void {
+    if (s.ended) return;
+    s.dispose();
+    this.patch(s, { phase: 'ended', endReason: reason, endedAt: Date.now(), connection: 'closed', ...(error ? { error } : {}) }, true);
+  }
+
+  private fail(s: CallSession, err: unknown): void {
+    if (s.ended) return;
+    const e = err as { code?: unknown; message?: unknown; data?: unknown };
+    const error = {
+      code: typeof e?.code === 'string' ? e.code : 'failed',
+      message: typeof e?.message === 'string' ? e.message : String(err),
+      ...(e?.data && typeof e.data === 'object' ? { data: e.data as Record<string, unknown> } : {}),
+    };
+    this.log('call failed', error.code, error.message);
+    this.finish(s, 'failed', error);
+    // A call the server knows about must not ring on or stay up without us.
+    if (s.callId && (s.direction === 'outgoing' || s.answered)) void this.o.api('calls.hangup', { callId: s.callId }).catch(() => undefined);
+  }
+}
+
+function newCall(peer: CallPeer, direction: ActiveCall['direction'], phase: ActiveCall['phase'], video: boolean): ActiveCall {
+  return {
+    callId: null,
+    peer: { accountId: peer.accountId, ...(peer.username !== undefined ? { username: peer.username } : {}), ...(peer.displayName !== undefined ? { displayName: peer.displayName } : {}) },
+    direction,
+    phase,
+    video,
+    relayOnly: false,
+    muted: false,
+    cameraOff: !video,
+    ringingDevices: null,
+    endReason: null,
+    error: null,
+    startedAt: Date.now(),
+    answeredAt: null,
+    endedAt: null,
+    connection: 'new',
+    localStream: null,
+    remoteStream: null,
+    remoteVideo: false,
+    verification: { status: 'pending', emoji: null },
+    quality: { ...EMPTY_QUALITY, relayId: null, relayRtts: [] },
+    iceRestarts: 0,
+  };
+}
