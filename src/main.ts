@@ -46,6 +46,8 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     void services.linking.prune().catch(() => undefined);
     // Shield counters past their window and bans ended long ago (docs/retention.md).
     void services.shield.sweep(config.shield.banHistoryDays * 86400_000).catch((err: unknown) => logger.warn({ err }, 'shield sweep failed'));
+    // Call-log rows past calls.logRetentionDays (docs/retention.md).
+    void services.calls.sweep().catch((err: unknown) => logger.warn({ err }, 'call log sweep failed'));
   }, 3600_000);
   prune.unref();
   // Media collector (issue 7): stale uploads, never-sent media, unreferenced blobs.

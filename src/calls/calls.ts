@@ -6,23 +6,22 @@ import type { Logger } from '../kernel/logger.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import { randomToken } from '../kernel/ids.js';
-import { Topics, type Bus } from '../cluster/bus.js';
+import type { Bus } from '../cluster/bus.js';
 import type { Presence } from '../cluster/presence.js';
 import type { Db, Dialect } from '../storage/database.js';
 import type { UpdateLog } from '../updates/update-log.js';
 import type { RelayPool } from '../relays/types.js';
 import type { Caller } from '../accounts/sessions.js';
 import type {
-  CallAccepted, CallEndReason, CallEventMap, CallEventType, CallLogEntry, CallOutcome, CallPeerView, CallPreparation,
-  CallSettingsView, CallStarted, CandidateInit, RelayServer, SessionDescriptionInit,
+  CallAccepted, CallLogEntry, CallPeerView, CallPreparation, CallSettingsView, CallStarted, CandidateInit, RelayServer, SessionDescriptionInit,
 } from '../protocol/calls.js';
 import { CallSettings, type CallSettingsPatch } from './settings.js';
 import { CallLog } from './call-log.js';
 import { CallMetrics } from './metrics.js';
-import { Tombstones } from './tombstones.js';
+import { LiveCalls, type Ending } from './live-calls.js';
 import { refusal, relayOnly, silenced, type CallFacts } from './policy.js';
 import { sanitizeCandidate, sanitizeSdp, type DropReason } from './sanitize.js';
-import { notThisDevice, roleOf, type CallSide, type LiveCall } from './live-call.js';
+import { notThisDevice, roleOf, type CallSide, type LiveCall } from './call-state.js';
 
 export interface CallsDeps {
   config: Readonly<Config>;
@@ -44,14 +43,6 @@ export interface StartParams {
   commitment: string;
 }
 
-/** How a call ends: who is told what, and each party's row in the call log. */
-interface Ending {
-  /** call.ended to these devices, with their reason (the device that ended the call is not told). */
-  notify: Array<[deviceId: number, reason: CallEndReason]>;
-  callerOutcome: CallOutcome;
-  calleeOutcome: CallOutcome;
-}
-
 /**
  * Call signaling (issue 4, docs/calls.md): policy, ringing, the no-leak-before-answer hold, candidate
  * sanitising and forwarding, timeouts, disconnects and the call log. The server is the enforcer:
@@ -63,18 +54,13 @@ export class Calls {
   readonly settings: CallSettings;
   readonly log: CallLog;
   private readonly metrics: CallMetrics;
-  private readonly live = new Map<string, LiveCall>();
-  /** Account → its ringing or active call: a caller, or a callee whose devices ring (not a silenced callee). */
-  private readonly engaged = new Map<number, string>();
-  private readonly tombstones = new Tombstones();
-  private readonly offPresence: () => void;
-  private closed = false;
+  private readonly live: LiveCalls;
 
   constructor(readonly deps: CallsDeps) {
     this.settings = new CallSettings(deps.db, deps.clock);
     this.log = new CallLog(deps.db, deps.updates, deps.clock);
     this.metrics = new CallMetrics(deps.registry);
-    this.offPresence = deps.presence.onChange((c) => this.onPresence(c.deviceId, c.online));
+    this.live = new LiveCalls({ ...deps, log: this.log, metrics: this.metrics });
   }
 
   // ---- settings, relays, log ------------------------------------------------------------------
@@ -129,16 +115,17 @@ export class Calls {
     this.assertReady(caller);
     const callId = randomToken(16);
     const now = clock.now();
-    if (this.engaged.has(p.calleeId)) {
+    const isSilenced = silenced(facts);
+    const attempt = { callId, caller: callerView, callee: calleeView, video: p.video, silenced: isSilenced };
+    if (this.live.isEngaged(p.calleeId)) {
       this.metrics.refused.inc({ reason: 'busy' });
-      await this.writeUnconnected(callId, callerView, calleeView, p.video, now, 'busy', false);
+      await this.live.writeUnconnected(attempt, 'busy');
       throw new AppError('callee_busy');
     }
-    const isSilenced = silenced(facts);
     const devices = this.deps.presence.devices(p.calleeId);
     if (devices.length === 0) {
       this.metrics.refused.inc({ reason: 'unavailable' });
-      await this.writeUnconnected(callId, callerView, calleeView, p.video, now, 'missed', isSilenced);
+      await this.live.writeUnconnected(attempt, 'missed');
       throw new AppError('callee_unavailable');
     }
 
@@ -150,27 +137,22 @@ export class Calls {
       held: offer.candidates, startedAt: now, answeredAt: null, expiresAt: now + config.calls.ringTimeoutMs,
       ringTimer: null, graceTimers: new Map(),
     };
-    this.live.set(callId, call);
-    this.engaged.set(caller.accountId, callId);
-    if (!isSilenced) this.engaged.set(p.calleeId, callId);
-    call.ringTimer = unref(setTimeout(() => this.timeout(callId), config.calls.ringTimeoutMs));
-    this.metrics.started.inc();
-    this.metrics.active.set(this.live.size);
+    this.live.add(call);
 
     for (const deviceId of call.rung) {
-      this.emit(deviceId, 'call.incoming', {
+      this.live.emit(deviceId, 'call.incoming', {
         callId, from: callerView, video: p.video, offer: { type: 'offer', sdp: offer.sdp }, relayOnly: calleeRelayOnly,
         // Credentials per device: two devices of one account get unlinkable relay usernames.
         relays: this.deps.relays.offer(), commitment: p.commitment, expiresAt: call.expiresAt,
       });
     }
-    this.emit(caller.deviceId, 'call.ringing', { callId, devices: call.rung.size });
+    this.live.emit(caller.deviceId, 'call.ringing', { callId, devices: call.rung.size });
     return { callId, ringing: call.rung.size, expiresAt: call.expiresAt };
   }
 
   /** A rung device answers: the caller gets the (sanitised) answer; the held caller candidates go to this device only. */
   accept(caller: Caller, p: { callId: string; answer: SessionDescriptionInit; nonce: string }): CallAccepted {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     if (call.state === 'active') throw new AppError('call_already_answered');
     if (role.kind !== 'callee' || role.device !== 'rung') throw new AppError('call_not_rung');
@@ -182,10 +164,10 @@ export class Calls {
     call.state = 'active';
     call.answeredBy = caller.deviceId;
     call.answeredAt = clock.now();
-    this.clearRingTimer(call);
-    for (const other of call.rung) if (other !== caller.deviceId) this.emit(other, 'call.ended', { callId: call.id, reason: 'answered_elsewhere', durationMs: null });
+    this.live.answered(call);
+    for (const other of call.rung) if (other !== caller.deviceId) this.live.emit(other, 'call.ended', { callId: call.id, reason: 'answered_elsewhere', durationMs: null });
     call.rung.clear();
-    this.emit(call.callerDevice, 'call.accepted', { callId: call.id, answer: { type: 'answer', sdp: answer.sdp }, nonce: p.nonce });
+    this.live.emit(call.callerDevice, 'call.accepted', { callId: call.id, answer: { type: 'answer', sdp: answer.sdp }, nonce: p.nonce });
     const candidates = call.held;
     call.held = [];
     return { candidates };
@@ -193,7 +175,7 @@ export class Calls {
 
   /** A rung device declines (or answers busy): the call ends for everyone. */
   async decline(caller: Caller, p: { callId: string; busy?: boolean }): Promise<{ ok: true }> {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     if (call.state === 'active') throw new AppError('call_already_answered');
     if (role.kind !== 'callee' || role.device !== 'rung') throw new AppError('call_not_rung');
@@ -203,10 +185,10 @@ export class Calls {
 
   /** The caller opens its commitment once answered (call verification, src/protocol/call-verification.ts). */
   reveal(caller: Caller, p: { callId: string; nonce: string }): { ok: true } {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     if (roleOf(call, caller).kind !== 'caller') throw new AppError('call_not_found');
     if (call.answeredBy === null) throw new AppError('call_not_answered');
-    this.emit(call.answeredBy, 'call.reveal', { callId: call.id, nonce: p.nonce });
+    this.live.emit(call.answeredBy, 'call.reveal', { callId: call.id, nonce: p.nonce });
     return { ok: true };
   }
 
@@ -215,7 +197,7 @@ export class Calls {
    * the callee's are refused before answering (no leak before answer) and go to the caller device only.
    */
   candidate(caller: Caller, p: { callId: string; candidate: CandidateInit }): { ok: true; dropped?: true } {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     let from: CallSide;
     if (role.kind === 'caller') {
@@ -235,13 +217,13 @@ export class Calls {
       return { ok: true, dropped: true };
     }
     if (role.kind === 'caller' && call.answeredBy === null) call.held.push(s.candidate);
-    else this.emit(role.kind === 'caller' ? call.answeredBy! : call.callerDevice, 'call.candidate', { callId: call.id, candidate: s.candidate });
+    else this.live.emit(role.kind === 'caller' ? call.answeredBy! : call.callerDevice, 'call.candidate', { callId: call.id, candidate: s.candidate });
     return { ok: true };
   }
 
   /** Renegotiation during an active call (ICE restart, adding video): sanitised like the first description. */
   describe(caller: Caller, p: { callId: string; description: SessionDescriptionInit }): { ok: true } {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     if (role.kind === 'callee' && role.device !== 'answering' && call.state === 'active') throw notThisDevice(call);
     if (call.state !== 'active' || call.answeredBy === null) throw new AppError('call_not_answered');
@@ -252,20 +234,20 @@ export class Calls {
     // A new description starts a new ICE generation (RFC 8445 §9): its candidates get a fresh budget.
     from.candidates = d.received;
     const to = role.kind === 'caller' ? call.answeredBy : call.callerDevice;
-    this.emit(to, 'call.description', { callId: call.id, description: { type: p.description.type, sdp: d.sdp } });
+    this.live.emit(to, 'call.description', { callId: call.id, description: { type: p.description.type, sdp: d.sdp } });
     return { ok: true };
   }
 
   /** Caller while ringing: cancelled; a rung callee device while ringing: declined; either party while active: hangup. */
   async hangup(caller: Caller, p: { callId: string }): Promise<{ ok: true }> {
-    const call = this.find(p.callId, caller);
+    const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     if (role.kind === 'caller') {
       if (call.state === 'ringing') {
         // The callee did not cancel anything: for them it is a missed call (shown on all their devices).
-        await this.finish(call, { notify: [...call.rung].map((d) => [d, 'cancelled']), callerOutcome: 'cancelled', calleeOutcome: 'missed' });
+        await this.live.finish(call, { notify: [...call.rung].map((d) => [d, 'cancelled']), callerOutcome: 'cancelled', calleeOutcome: 'missed' });
       } else {
-        await this.finish(call, { notify: [[call.answeredBy!, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
+        await this.live.finish(call, { notify: [[call.answeredBy!, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
       }
       return { ok: true };
     }
@@ -275,20 +257,13 @@ export class Calls {
       return { ok: true };
     }
     if (role.device !== 'answering') throw notThisDevice(call);
-    await this.finish(call, { notify: [[call.callerDevice, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
+    await this.live.finish(call, { notify: [[call.callerDevice, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
     return { ok: true };
   }
 
   /** Stops timers (ring timeouts, disconnect grace); ends nothing in the log. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.offPresence();
-    for (const call of this.live.values()) {
-      this.clearRingTimer(call);
-      for (const t of call.graceTimers.values()) clearTimeout(t);
-      call.graceTimers.clear();
-    }
+    this.live.close();
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -303,7 +278,7 @@ export class Calls {
       this.metrics.refused.inc({ reason: 'device_offline' });
       throw new AppError('device_offline');
     }
-    if (this.engaged.has(caller.accountId)) {
+    if (this.live.isEngaged(caller.accountId)) {
       this.metrics.refused.inc({ reason: 'in_progress' });
       throw new AppError('call_in_progress');
     }
@@ -340,93 +315,11 @@ export class Calls {
     return { facts, callerView, calleeView };
   }
 
-  /** The live call `callId` for a party; an ended one answers call_ended to its parties. */
-  private find(callId: string, caller: Caller): LiveCall {
-    const call = this.live.get(callId);
-    if (call) return call;
-    if (this.tombstones.wasParty(callId, caller.accountId, this.deps.clock.now())) throw new AppError('call_ended');
-    throw new AppError('call_not_found');
-  }
-
   private async declineBy(call: LiveCall, deviceId: number, busy: boolean): Promise<void> {
     const notify: Ending['notify'] = [[call.callerDevice, busy ? 'busy' : 'declined']];
     for (const d of call.rung) if (d !== deviceId) notify.push([d, 'declined_elsewhere']);
     const outcome = busy ? 'busy' : 'declined';
-    await this.finish(call, { notify, callerOutcome: outcome, calleeOutcome: outcome });
-  }
-
-  private timeout(callId: string): void {
-    const call = this.live.get(callId);
-    if (!call || call.state !== 'ringing') return;
-    call.ringTimer = null;
-    const notify: Ending['notify'] = [[call.callerDevice, 'missed'], ...[...call.rung].map((d): [number, CallEndReason] => [d, 'missed'])];
-    this.finishInBackground(call, { notify, callerOutcome: 'missed', calleeOutcome: 'missed' });
-  }
-
-  /** A party device's channel closed: after the grace, if still offline, the call ends (connection_lost). */
-  private onPresence(deviceId: number, online: boolean): void {
-    if (this.closed) return;
-    for (const call of this.live.values()) {
-      if (online) {
-        const t = call.graceTimers.get(deviceId);
-        if (t) clearTimeout(t);
-        call.graceTimers.delete(deviceId);
-        continue;
-      }
-      // A rung device that went away is simply no longer rung (it could not answer anyway).
-      if (call.rung.delete(deviceId)) continue;
-      if (deviceId !== call.callerDevice && deviceId !== call.answeredBy) continue;
-      if (call.graceTimers.has(deviceId)) continue;
-      call.graceTimers.set(deviceId, unref(setTimeout(() => this.lost(call.id, deviceId), this.deps.config.calls.disconnectGraceMs)));
-    }
-  }
-
-  private lost(callId: string, deviceId: number): void {
-    const call = this.live.get(callId);
-    if (!call) return;
-    call.graceTimers.delete(deviceId);
-    if (this.deps.presence.isOnline(deviceId)) return;
-    const parties = call.state === 'ringing' ? [call.callerDevice, ...call.rung] : [call.callerDevice, call.answeredBy!];
-    const outcome: CallOutcome = call.answeredAt === null ? 'failed' : 'answered';
-    this.finishInBackground(call, {
-      notify: parties.filter((d) => d !== deviceId).map((d) => [d, 'connection_lost']),
-      callerOutcome: outcome,
-      calleeOutcome: outcome,
-    });
-  }
-
-  private finishInBackground(call: LiveCall, ending: Ending): void {
-    this.finish(call, ending).catch((err: unknown) => this.deps.logger.warn({ err, callId: call.id }, 'call log write failed'));
-  }
-
-  /** Ends the call at once in memory (events out, id tombstoned), then writes both log rows. */
-  private finish(call: LiveCall, ending: Ending): Promise<CallLogEntry[]> {
-    const now = this.deps.clock.now();
-    this.live.delete(call.id);
-    for (const account of [call.caller.peer.accountId, call.callee.peer.accountId]) {
-      if (this.engaged.get(account) === call.id) this.engaged.delete(account);
-    }
-    this.clearRingTimer(call);
-    for (const t of call.graceTimers.values()) clearTimeout(t);
-    call.graceTimers.clear();
-    this.tombstones.add(call.id, [call.caller.peer.accountId, call.callee.peer.accountId], now);
-    this.metrics.ended.inc({ outcome: ending.callerOutcome });
-    this.metrics.active.set(this.live.size);
-    const durationMs = call.answeredAt === null ? null : Math.max(0, now - call.answeredAt);
-    for (const [deviceId, reason] of ending.notify) this.emit(deviceId, 'call.ended', { callId: call.id, reason, durationMs });
-    return this.log.write({ callId: call.id, video: call.video, startedAt: call.startedAt, answeredAt: call.answeredAt, endedAt: now }, [
-      { accountId: call.caller.peer.accountId, peer: call.callee.peer, direction: 'outgoing', outcome: ending.callerOutcome, silenced: false },
-      { accountId: call.callee.peer.accountId, peer: call.caller.peer, direction: 'incoming', outcome: ending.calleeOutcome, silenced: call.silenced },
-    ]);
-  }
-
-  /** Rows of a call that never rang (callee busy or offline). */
-  private async writeUnconnected(callId: string, callerView: CallPeerView, calleeView: CallPeerView, video: boolean, now: number, outcome: CallOutcome, isSilenced: boolean): Promise<void> {
-    this.metrics.ended.inc({ outcome });
-    await this.log.write({ callId, video, startedAt: now, answeredAt: null, endedAt: now }, [
-      { accountId: callerView.accountId, peer: calleeView, direction: 'outgoing', outcome, silenced: false },
-      { accountId: calleeView.accountId, peer: callerView, direction: 'incoming', outcome, silenced: isSilenced },
-    ]);
+    await this.live.finish(call, { notify, callerOutcome: outcome, calleeOutcome: outcome });
   }
 
   private countCandidate(side: CallSide): void {
@@ -437,18 +330,4 @@ export class Calls {
   private countDropped(reasons: DropReason[]): void {
     for (const reason of reasons) this.metrics.candidatesDropped.inc({ reason });
   }
-
-  private clearRingTimer(call: LiveCall): void {
-    if (call.ringTimer) clearTimeout(call.ringTimer);
-    call.ringTimer = null;
-  }
-
-  private emit<T extends CallEventType>(deviceId: number, type: T, data: CallEventMap[T]): void {
-    this.deps.bus.publish(Topics.deviceEvents(deviceId), { type, data });
-  }
-}
-
-function unref<T extends ReturnType<typeof setTimeout>>(t: T): T {
-  t.unref?.();
-  return t;
 }

@@ -83,7 +83,7 @@ export async function assertUdpPortFree(host: string, port: number): Promise<voi
     await bindUdp(host, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'EADDRINUSE' ? `UDP port ${port} on ${host} is in use (another coturn or Parley?)` : (err as Error).message);
+    throw new Error(code === 'EADDRINUSE' ? `UDP port ${port} on ${host} is in use (another coturn or Parley?)` : (err as Error).message, { cause: err });
   }
 }
 

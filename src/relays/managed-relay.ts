@@ -62,10 +62,11 @@ export class ManagedRelay {
     return this.supervisor?.pid ?? null;
   }
 
-  /** The turn: URL clients would get (from config alone; doctor prints it when nothing runs). */
+  /** The turn: URL clients would get, from config alone (doctor shows it when nothing runs). */
   configuredUrl(): string {
     const m = this.config.relays.managed;
-    return relayUris(this.clientHost(m.relayIp || firstExternalIPv4() || '127.0.0.1'), m.port || 3478)[0]!;
+    const url = relayUris(this.clientHost(m.relayIp || firstExternalIPv4() || '127.0.0.1'), m.port)[0]!;
+    return m.port ? url : url.replace(/:0\?/, ':<free port>?');
   }
 
   async start(): Promise<void> {

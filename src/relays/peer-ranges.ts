@@ -6,6 +6,11 @@ import { addressBytes, formatAddress } from './stun-attributes.js';
  * could reach the server's own services, its LAN or its cloud metadata endpoint through it
  * (RFC 8656 §21.3 "Inside Attacks" and §21.4, "Tunnel amplification"). The ranges are the IANA
  * special-purpose registries (RFC 6890 and its updates) that are not global unicast.
+ *
+ * `::/128` (unspecified) is deliberately absent: coturn refuses an all-zero peer by itself
+ * (good_peer_addr → ioa_addr_is_zero), and coturn 4.6.1 reads any range that starts at `::`
+ * (`::`, `::-::`, `0:0:0:0:0:0:0:0`) as a wildcard that denies EVERY peer, IPv4 included —
+ * found by tests/calls/relays.test.ts, which checks a global peer stays allowed.
  */
 export const DENIED_PEER_CIDRS: ReadonlyArray<{ cidr: string; why: string }> = [
   { cidr: '0.0.0.0/8', why: '"this network" (RFC 791)' },
@@ -24,7 +29,6 @@ export const DENIED_PEER_CIDRS: ReadonlyArray<{ cidr: string; why: string }> = [
   { cidr: '224.0.0.0/4', why: 'multicast (RFC 5771)' },
   { cidr: '240.0.0.0/4', why: 'reserved, and broadcast (RFC 1112, RFC 919)' },
   { cidr: '::1/128', why: 'loopback (RFC 4291)' },
-  { cidr: '::/128', why: 'unspecified (RFC 4291)' },
   { cidr: '64:ff9b::/96', why: 'NAT64, maps IPv4 behind it (RFC 6052)' },
   { cidr: '100::/64', why: 'discard-only (RFC 6666)' },
   { cidr: '2001:db8::/32', why: 'documentation (RFC 3849)' },

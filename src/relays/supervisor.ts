@@ -157,8 +157,9 @@ export class CoturnSupervisor {
       if (this.closing) return;
       this.opts.onRestart?.();
       this.launch().catch((err: unknown) => {
+        if (this.closing) return; // closed while restarting: nothing failed
         this.opts.logger.error({ err: (err as Error).message, retryInMs: Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.failures) }, 'coturn restart failed');
-        if (!this.closing) this.scheduleRestart();
+        this.scheduleRestart();
       });
     }, delay);
     this.restartTimer.unref();
@@ -201,14 +202,23 @@ export class CoturnSupervisor {
   }
 
   private log(raw: string): void {
-    // coturn prefixes lines with "<seconds>: <level>: "; empty lines separate its banner.
-    const line = raw.replace(/^\d+: [a-z]*:? ?/i, '').trim();
-    if (!line) return;
-    // Defence in depth: coturn 4.6.1 does not print the secret, but a config echo or a future
-    // version might; such a line is dropped whole, never partly masked.
-    if (/auth-secret/i.test(line) || this.opts.secrets.some((s) => s && line.includes(s))) return;
+    const line = coturnLogLine(raw, this.opts.secrets);
+    if (line === null) return;
     this.tail.push(line);
     if (this.tail.length > 20) this.tail.shift();
     this.opts.logger.debug({ coturn: line }, 'coturn');
   }
+}
+
+/**
+ * One line of coturn output as we log it, or null to drop it. coturn prefixes lines with
+ * "<seconds>: <level>: "; empty lines separate its banner. Defence in depth: coturn 4.6.1 does
+ * not print the secret, but a config echo or a future version might; such a line is dropped
+ * whole, never partly masked.
+ */
+export function coturnLogLine(raw: string, secrets: readonly string[]): string | null {
+  const line = raw.replace(/^\d+: [a-z]*:? ?/i, '').trim();
+  if (!line) return null;
+  if (/auth-secret/i.test(line) || secrets.some((s) => s && line.includes(s))) return null;
+  return line;
 }

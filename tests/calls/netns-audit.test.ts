@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Topology, netnsUnavailable, startCapture, type Topology as T } from '../helpers/netns.js';
+import { spawn } from 'node:child_process';
+import { Topology, deleteStaleNamespaces, netnsUnavailable, startCapture, type Topology as T } from '../helpers/netns.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -108,5 +109,29 @@ describe('network namespaces + parley audit: plain UDP through a router', { skip
     await t.destroy();
     const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
     for (const n of names) assert.ok(!list.split('\n').some((l) => l.split(' ')[0] === n), `${n} still exists`);
+  });
+
+  it('namespaces of a crashed run (its pid gone) are deleted, with what runs inside; live runs\' are kept', async () => {
+    const deadPid = spawnSync('true').pid!;
+    const stale = `pv-${deadPid}-1-crashed`;
+    const mine = `pv-${process.pid}-999-live`;
+    spawnSync('ip', ['netns', 'add', stale]);
+    spawnSync('ip', ['netns', 'add', mine]);
+    const sleeper = spawn('ip', ['netns', 'exec', stale, 'sleep', '600'], { stdio: 'ignore' });
+    const sleeperExit = new Promise<NodeJS.Signals | null>((resolve) => sleeper.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const deleted = await deleteStaleNamespaces();
+      assert.ok(deleted.includes(stale), `deleted ${deleted.join(', ')}`);
+      assert.ok(!deleted.includes(mine));
+      assert.equal(await sleeperExit, 'SIGKILL', 'the process inside the stale namespace was ended');
+      const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]);
+      assert.ok(!list.includes(stale));
+      assert.ok(list.includes(mine));
+    } finally {
+      sleeper.kill('SIGKILL');
+      spawnSync('ip', ['netns', 'del', stale]);
+      spawnSync('ip', ['netns', 'del', mine]);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/main.js';
@@ -72,8 +74,8 @@ describe('managed coturn in a running server (real turnserver)', () => {
     // TURN REST username: `<expiry>:<random>`; nothing stable or linkable to the account.
     for (const r of [a, b]) {
       assert.match(r.username, /^\d{10}:[A-Za-z0-9_-]{16}$/);
-      const opaque = r.username.split(':')[1]!;
-      assert.ok(!opaque.includes(String(session.account.id)) && !r.username.includes('relayuser'), r.username);
+      // The pattern above leaves no room for an account id beside the expiry; the name is absent too.
+      assert.ok(!r.username.includes(session.account.username), r.username);
       assert.ok(r.expiresAt > before && r.expiresAt <= Date.now() + 3600_000, `expiry ${r.expiresAt} is not within an hour`);
     }
     assert.notEqual(a.username.split(':')[1], b.username.split(':')[1], 'two offers share no opaque part');
@@ -172,6 +174,43 @@ describe('managed coturn lifecycle', () => {
     await pool.close();
     await eventually(() => !alive(pid), 5000, 'coturn to exit');
     assert.throws(() => statSync(coturnPaths(dir).running));
+  });
+
+  it('coturn does not outlive its parent: killed with SIGKILL or exiting without close()', async () => {
+    const pool = fileURLToPath(new URL('../../src/relays/pool.js', import.meta.url));
+    const config = fileURLToPath(new URL('../../src/kernel/config.js', import.meta.url));
+    const logger = fileURLToPath(new URL('../../src/kernel/logger.js', import.meta.url));
+    // A parent process that starts the managed coturn, prints its pid, then dies as told.
+    const parent = (dir: string, death: 'sigkill' | 'exit') => {
+      const script = `
+        import { Relays } from ${JSON.stringify(pool)};
+        import { loadConfig } from ${JSON.stringify(config)};
+        import { createLogger } from ${JSON.stringify(logger)};
+        import { Registry } from 'prom-client';
+        const config = loadConfig({ env: {}, file: null, overrides: { dataDir: ${JSON.stringify(dir)}, relays: { managed: ${JSON.stringify(managedLoopback())} } } });
+        const relays = new Relays({ config, logger: createLogger('silent'), clock: { now: () => Date.now() }, registry: new Registry() });
+        await relays.start();
+        process.stdout.write(JSON.stringify({ ok: relays.offer().length }) + '\\n');
+        ${death === 'exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);'}`;
+      // cwd: the repo root, so that the bare 'prom-client' import resolves from node_modules.
+      const root = fileURLToPath(new URL('../../../', import.meta.url));
+      return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    };
+    for (const death of ['sigkill', 'exit'] as const) {
+      const dir = tempDir();
+      const child = parent(dir, death);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(d));
+        child.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+      });
+      assert.deepEqual(JSON.parse(line), { ok: 1 });
+      const pid = coturnPid(dir);
+      assert.ok(pid, 'coturn runs');
+      if (death === 'sigkill') child.kill('SIGKILL');
+      await exited;
+      await eventually(() => !alive(pid), 5000, `coturn ${pid} to die after its parent's ${death}`);
+    }
   });
 
   it('a missing turnserver binary: start() still resolves, the error says to install coturn, nothing is offered', async () => {

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { CallDevice, addressesIn, hostAddresses, receivedSignaling, startTestRelay, startWsProxy, type TestRelay } from '../helpers/wrtc-call.js';
+import { CallDevice, addressesIn, hostAddresses, receivedSignaling, startWsProxy } from '../helpers/wrtc-call.js';
 
 /**
  * Calls between two Node devices on @roamhq/wrtc through the real server and a real coturn
@@ -11,6 +11,9 @@ import { CallDevice, addressesIn, hostAddresses, receivedSignaling, startTestRel
  * so the suite runs on the first configured back end only.
  */
 const backend = BACKENDS[0] ?? 'sqlite';
+
+/** The coturn Parley manages, on loopback: both call ends run on this machine, so loopback peers are allowed (test only). */
+const MANAGED_RELAY = { managed: { enabled: true, relayIp: '127.0.0.1', listenIp: '127.0.0.1', port: 0, allowLoopbackPeers: true } };
 
 interface Pair {
   t: TestServer;
@@ -50,7 +53,7 @@ async function selectedPaths(p: Pair): Promise<void> {
 
 async function hangupAndClose(p: Pair): Promise<void> {
   await p.alice.device.engine.hangup();
-  await p.bob.device.until((d) => d.engine.current?.phase === 'ended', 'call.ended at the callee').catch(() => undefined);
+  if (p.bob.device.engine.busy) await p.bob.device.until((d) => !d.engine.busy, 'call.ended at the callee', 5000).catch(() => undefined);
   await p.alice.device.close();
   await p.bob.device.close();
 }
@@ -83,17 +86,15 @@ function assertNoAddressLeak(receiver: CallDevice, protectedSide: CallDevice): v
   assert.ok(candidates > 0, 'relay candidates did reach the other side');
 }
 
-describe(`calls on wrtc through coturn [${backend}]`, () => {
-  let relay: TestRelay;
+describe(`calls on wrtc through the managed coturn [${backend}]`, () => {
   let t: TestServer;
+  const relay = { entry: { id: 'local' } };
 
   before(async () => {
-    relay = await startTestRelay();
-    t = await startTestServer(backend, { relays: { managed: { enabled: false }, external: [relay.entry] } });
+    t = await startTestServer(backend, { relays: MANAGED_RELAY });
   });
   after(async () => {
     await t?.close();
-    await relay?.close();
   });
 
   it('peer-to-peer allowed on both sides: a direct pair, audio both ways, the same 4 emoji', async () => {
@@ -122,6 +123,39 @@ describe(`calls on wrtc through coturn [${backend}]`, () => {
       await p.bob.device.until((d) => d.engine.current?.phase === 'ended', 'call.ended at the callee');
       assert.equal(p.bob.device.engine.current!.endReason, 'hangup');
       assert.deepEqual([...p.alice.device.apiErrors, ...p.bob.device.apiErrors], [], 'the server refused nothing the engines sent');
+    } finally {
+      await hangupAndClose(p);
+    }
+  });
+
+  it('media controls: camera on in a voice call renegotiates, mute and device switch keep the call up', async () => {
+    const p = await pair(t, ['ctl_alice', 'ctl_bob']);
+    try {
+      await call(p);
+      await audioBothWays(p);
+      const alice = p.alice.device.engine;
+      alice.setMuted(true);
+      assert.equal(alice.current!.muted, true);
+      assert.ok(alice.current!.localStream!.getAudioTracks().every((tr) => !tr.enabled), 'muting disables the microphone track');
+      alice.setMuted(false);
+      // Video added to a voice call: a new offer over calls.describe, answered by Bob.
+      await alice.setCamera(true);
+      await p.bob.device.until((d) => d.engine.current?.remoteVideo === true, 'Bob receives a video track');
+      assert.ok(p.bob.device.eventsOf('call.description').some((d) => (d.description as { type: string }).type === 'offer'));
+      await p.alice.device.until((d) => d.eventsOf('call.description').some((x) => (x.description as { type: string }).type === 'answer'), 'Bob answers over calls.describe');
+      await alice.setCamera(false);
+      assert.equal(alice.current!.cameraOff, true);
+      assert.ok(alice.current!.localStream!.getVideoTracks().every((tr) => !tr.enabled), 'camera off disables the track, no renegotiation');
+      // Another microphone: replaceTrack, audio keeps arriving at Bob.
+      const oldTrack = alice.current!.localStream!.getAudioTracks()[0]!;
+      await alice.switchDevice('audio', 'second-microphone');
+      const newTrack = alice.current!.localStream!.getAudioTracks()[0]!;
+      assert.notEqual(newTrack.id, oldTrack.id);
+      assert.equal(oldTrack.readyState, 'ended', 'the old microphone is released');
+      const before = p.bob.device.engine.current!.quality.audioBytesReceived;
+      await p.bob.device.until((d) => (d.engine.current?.quality.audioBytesReceived ?? 0) > before, 'audio after the switch');
+      assert.equal(alice.current!.phase, 'active');
+      assert.deepEqual([...p.alice.device.apiErrors, ...p.bob.device.apiErrors], []);
     } finally {
       await hangupAndClose(p);
     }
@@ -226,16 +260,13 @@ describe(`calls on wrtc through coturn [${backend}]`, () => {
 });
 
 describe(`calls on wrtc: relay credential refresh [${backend}]`, () => {
-  let relay: TestRelay;
   let t: TestServer;
 
   before(async () => {
-    relay = await startTestRelay();
-    t = await startTestServer(backend, { relays: { credentialTtlSec: 10, managed: { enabled: false }, external: [relay.entry] } });
+    t = await startTestServer(backend, { relays: { ...MANAGED_RELAY, credentialTtlSec: 10 } });
   });
   after(async () => {
     await t?.close();
-    await relay?.close();
   });
 
   it('credentials that expire after 10 s: ICE restarts with fresh ones and audio keeps flowing past 15 s', async () => {

@@ -26,7 +26,8 @@ const PASSWORD = 'Tr0ub4dor&3-horse-staple';
 
 export type AgentCommand =
   | { cmd: 'settings'; settings: Partial<CallSettingsView> }
-  | { cmd: 'call'; accountId: number; video?: boolean }
+  /** `protectIp` given: set that setting first (the brief's `call <accountId> {protect}`). */
+  | { cmd: 'call'; accountId: number; video?: boolean; protectIp?: boolean }
   | { cmd: 'waitIncoming'; timeoutMs?: number }
   | { cmd: 'answer'; callId?: string }
   | { cmd: 'waitActive'; timeoutMs?: number }
@@ -136,6 +137,7 @@ async function runCommand(client: ParleyClient, d: CallDevice, c: AgentCommand):
     case 'settings':
       return client.updateCallSettings(c.settings);
     case 'call': {
+      if (c.protectIp !== undefined) await client.updateCallSettings({ protectIp: c.protectIp });
       const call = await d.engine.start({ accountId: c.accountId }, { video: c.video ?? false });
       return { callId: call.callId, phase: call.phase, relayOnly: call.relayOnly };
     }

@@ -365,7 +365,10 @@ export async function startUdpDelayProxy(t: Topology, name: string, opts: { list
     buffered = parts.pop() ?? '';
     for (const line of parts) {
       lines.push(line);
-      for (const w of waiters.splice(0)) (line === w.want ? w.resolve() : waiters.push(w));
+      for (const w of waiters.splice(0)) {
+        if (line === w.want) w.resolve();
+        else waiters.push(w);
+      }
     }
   });
   const waitFor = (want: string): Promise<void> =>

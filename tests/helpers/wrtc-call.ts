@@ -168,13 +168,13 @@ export class CallDevice {
 
   private recordingPeerConnection(): RTCPeerConnectionCtor {
     const Base = wrtc().RTCPeerConnection;
-    const device = this;
+    const { peerConnections, localCandidates } = this;
     // A constructor function returning the real object: `new` hands that object back.
     function Recording(configuration: ConstructorParameters<RTCPeerConnectionCtor>[0]): RTCPeerConnectionLike {
       const pc = new Base(configuration);
-      device.peerConnections.push(pc);
+      peerConnections.push(pc);
       pc.addEventListener('icecandidate', (ev) => {
-        if (ev.candidate?.candidate) device.localCandidates.push(ev.candidate.candidate);
+        if (ev.candidate?.candidate) localCandidates.push(ev.candidate.candidate);
       });
       return pc;
     }

@@ -362,7 +362,8 @@ export class CallEngine {
     s.pc = pc;
     pc.addEventListener('icecandidate', (ev) => {
       const c = ev.candidate;
-      // No end-of-candidates: trickle without it is valid (RFC 8838 §8.2) and ICE restarts would reopen it anyway.
+      // The null candidate (end of gathering) is not forwarded: ICE connects without it, and after a
+      // restart a late one could be applied to the next generation (docs/call-engine.md).
       if (!c || !c.candidate || s.ended) return;
       const init: CandidateInit = { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
       if (s.holds > 0) s.candidateOutbox.push(init);
