@@ -190,7 +190,9 @@ describe('managed coturn lifecycle', () => {
         const config = loadConfig({ env: {}, file: null, overrides: { dataDir: ${JSON.stringify(dir)}, relays: { managed: ${JSON.stringify(managedLoopback())} } } });
         const relays = new Relays({ config, logger: createLogger('silent'), clock: { now: () => Date.now() }, registry: new Registry() });
         await relays.start();
-        process.stdout.write(JSON.stringify({ ok: relays.offer().length }) + '\\n');
+        const { readFileSync } = await import('node:fs');
+        const pid = Number(readFileSync(${JSON.stringify(join(dir, 'coturn', 'turnserver.pid'))}, 'utf8'));
+        process.stdout.write(JSON.stringify({ ok: relays.offer().length, pid }) + '\\n');
         ${death === 'exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);'}`;
       // cwd: the repo root, so that the bare 'prom-client' import resolves from node_modules.
       const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -204,10 +206,13 @@ describe('managed coturn lifecycle', () => {
         child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(d));
         child.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
       });
-      assert.deepEqual(JSON.parse(line), { ok: 1 });
-      const pid = coturnPid(dir);
-      assert.ok(pid, 'coturn runs');
-      if (death === 'sigkill') child.kill('SIGKILL');
+      const { ok, pid } = JSON.parse(line) as { ok: number; pid: number };
+      assert.equal(ok, 1, 'the managed relay runs');
+      assert.ok(Number.isInteger(pid) && pid > 1, line);
+      if (death === 'sigkill') {
+        assert.ok(alive(pid), 'coturn runs while its parent does');
+        child.kill('SIGKILL');
+      }
       await exited;
       await eventually(() => !alive(pid), 5000, `coturn ${pid} to die after its parent's ${death}`);
     }

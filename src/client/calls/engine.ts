@@ -450,9 +450,10 @@ export class CallEngine {
   }
 
   /**
-   * TURN REST credentials expire (≤ 1 h); an allocation whose Refresh is refused dies (RFC 8656
-   * §7.3). At `refreshAt` (80 %) of the credential's life: fresh credentials (calls.relays), the same
-   * relay in the connection's configuration, and an ICE restart, which allocates anew with them.
+   * TURN REST credentials expire (≤ 1 h); an allocation whose Refresh is refused dies when its
+   * lifetime runs out (RFC 8656 §8). At `refreshAt` (80 %) of the credential's life: fresh
+   * credentials (calls.relays), the same relay in the connection's configuration, and an ICE
+   * restart, which allocates anew with them.
    */
   private scheduleRefresh(s: CallSession): void {
     clearTimeout(s.refreshTimer);

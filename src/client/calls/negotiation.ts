@@ -34,9 +34,9 @@ const ufrag = (sdp: string | undefined): string | undefined => /^a=ice-ufrag:(\S
  * time (both credentials expire together), so offers can cross. The "perfect negotiation" pattern of
  * the WebRTC spec resolves it: the callee is polite (rolls its own offer back, answers the other one,
  * then offers again if it still needs to); the caller is impolite (ignores a crossing offer; the
- * callee will answer its own). An ICE restart started by the other side also renews this side's
- * ICE credentials and gathers with this side's current servers (JSEP, RFC 8829 §5.3.1), so a
- * withdrawn restart of our own is not repeated.
+ * callee will answer its own). Answering a restart offer restarts this side's ICE too (new
+ * credentials, a new gathering with this side's current servers), so a withdrawn restart of our own
+ * is not repeated.
  */
 export class Renegotiation {
   private readonly queue = new SerialQueue();

@@ -8,7 +8,7 @@ export interface RelayRtt {
   rttMs: number | null;
 }
 
-/** The RTCIceServer entry for one relay (its TURN REST credential: RFC 8656 §9.2 long-term auth). */
+/** The RTCIceServer entry for one relay (its TURN REST credential, used with STUN long-term auth, RFC 8489 §9.2). */
 export function iceServerFor(relay: RelayServer): IceServerLike {
   return { urls: relay.urls, username: relay.username, credential: relay.credential };
 }
@@ -19,9 +19,9 @@ const now = (): number => (globalThis as { performance?: { now(): number } }).pe
  * Measures the round trip to every relay, in parallel, with the browser's own TURN client: a
  * throw-away RTCPeerConnection per relay, relay-only gathering (so it contacts nobody but that relay)
  * and one data channel so an offer has something to gather for. The first relay candidate appears
- * after one authenticated Allocate: the unauthenticated request, its 401 with realm and nonce, and
- * the signed retry (RFC 8656 §7.2) — two round trips, so rttMs = elapsed / 2. Gathering does not start
- * a call: no candidate leaves this device, and every probe is closed at once.
+ * after one authenticated Allocate (RFC 8656 §7.1): the unauthenticated request, its 401 with realm
+ * and nonce, and the signed retry (RFC 8489 §9.2) — two round trips, so rttMs = elapsed / 2.
+ * Gathering does not start a call: no candidate leaves this device, and every probe is closed at once.
  */
 export async function measureRelays(rtc: RtcPlatform, relays: readonly RelayServer[], timeoutMs = 2000): Promise<RelayRtt[]> {
   return Promise.all(relays.map((relay) => measureOne(rtc, relay, timeoutMs)));
