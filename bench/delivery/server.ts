@@ -38,6 +38,7 @@ export function serverEnv(dataDir: string, port: number): Record<string, string>
     // Delivery is measured, not anti-abuse: one bench account sends far past the per-account limits.
     PARLEY_CONFIG: benchConfigFile(dataDir),
     PARLEY_SIP_ENABLED: 'false',
+    PARLEY_RELAY_MANAGED: 'false',
   };
 }
 

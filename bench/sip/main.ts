@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       accounts: { registration: 'open', argon2MemoryKiB: 8192, argon2Iterations: 1 },
       shield: { enabled: false },
       sip: { host: '127.0.0.1', udpPort, tlsPort: 0, provisioningPort: -1, digestAlgorithms: ['MD5', 'SHA-256'] },
+      relays: { managed: { enabled: false } },
     },
   });
   const server = await startServer(config);

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-web-'));
   const server = await startServer(loadConfig({ env: {}, file: null, overrides: { dataDir, http: { host: '127.0.0.1', port: 0 }, accounts: { registration: 'open', argon2MemoryKiB: 8192, argon2Iterations: 1 }, log: { level: 'silent' },
     // Seeding thousands of messages from one new account is exactly what the abuse shield stops: off here.
-    shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000 } }, sip: { enabled: false } } }));
+    shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000 } }, sip: { enabled: false }, relays: { managed: { enabled: false } } } }));
   const browser = await launch();
   try {
     const alice = new ParleyClient({ baseUrl: server.url });

@@ -30,7 +30,7 @@ after(() => {
 function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PARLEY_')) env[k] = v;
-  return { ...env, PARLEY_DATA_DIR: dataDir, PARLEY_ARGON2_MEMORY_KIB: '8192', PARLEY_LOG_LEVEL: 'warn', PARLEY_SIP_HOST: '127.0.0.1', PARLEY_SIP_TLS_PORT: '0', PARLEY_SIP_PROVISIONING_PORT: '0', ...extra };
+  return { ...env, PARLEY_DATA_DIR: dataDir, PARLEY_ARGON2_MEMORY_KIB: '8192', PARLEY_LOG_LEVEL: 'warn', PARLEY_SIP_HOST: '127.0.0.1', PARLEY_SIP_TLS_PORT: '0', PARLEY_SIP_PROVISIONING_PORT: '0', PARLEY_RELAY_MANAGED: 'false', ...extra };
 }
 
 interface CliResult {

@@ -115,7 +115,7 @@ describe(`SIP against real tools: sipp, svwar, svcrack (${BACKENDS[0]})`, () => 
     assert.equal(server.sip!.service.bans.list().length, 1, 'the ban survived a restart');
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PARLEY_')) env[k] = v;
-    Object.assign(env, { PARLEY_DATA_DIR: store.dataDir, PARLEY_LOG_LEVEL: 'warn', PARLEY_SIP_TLS_PORT: '0', PARLEY_SIP_PROVISIONING_PORT: '0' });
+    Object.assign(env, { PARLEY_DATA_DIR: store.dataDir, PARLEY_LOG_LEVEL: 'warn', PARLEY_SIP_TLS_PORT: '0', PARLEY_SIP_PROVISIONING_PORT: '0', PARLEY_RELAY_MANAGED: 'false' });
     const o = store.overrides.database as { url?: string; schema?: string } | undefined;
     if (o?.url) Object.assign(env, { PARLEY_DATABASE_URL: o.url, PARLEY_DATABASE_SCHEMA: o.schema });
     const listed = await run(process.execPath, [CLI, 'admin', 'bans', 'list'], { env });
