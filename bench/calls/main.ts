@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       accounts: { registration: 'open', argon2MemoryKiB: 8192, argon2Iterations: 1 },
       shield: { enabled: false },
       sip: { enabled: false },
+      calls: { maxStartsPerMinute: 1000 },
       // Loopback peers only because both ends of every call are on this machine (the dev/test flag).
       relays: { managed: { enabled: true, listenIp: '127.0.0.1', relayIp: '127.0.0.1', port: 0, allowLoopbackPeers: true, totalQuota: 4000, userQuota: 12 } },
     },

@@ -22,6 +22,7 @@ import { LiveCalls, type Ending } from './live-calls.js';
 import { refusal, relayOnly, silenced, type CallFacts } from './policy.js';
 import { sanitizeCandidate, sanitizeSdp, type DropReason } from './sanitize.js';
 import { notThisDevice, roleOf, type CallSide, type LiveCall } from './call-state.js';
+import { StartLimit } from './start-limit.js';
 
 export interface CallsDeps {
   config: Readonly<Config>;
@@ -55,12 +56,14 @@ export class Calls {
   readonly log: CallLog;
   private readonly metrics: CallMetrics;
   private readonly live: LiveCalls;
+  private readonly startLimit: StartLimit;
 
   constructor(readonly deps: CallsDeps) {
     this.settings = new CallSettings(deps.db, deps.clock);
     this.log = new CallLog(deps.db, deps.updates, deps.clock);
     this.metrics = new CallMetrics(deps.registry);
     this.live = new LiveCalls({ ...deps, log: this.log, metrics: this.metrics });
+    this.startLimit = new StartLimit(deps.config.calls.maxStartsPerMinute);
   }
 
   // ---- settings, relays, log ------------------------------------------------------------------
@@ -102,6 +105,8 @@ export class Calls {
   async start(caller: Caller, p: StartParams): Promise<CallStarted> {
     this.assertEnabled();
     this.assertReady(caller);
+    // Counted before the policy check, so probing who accepts calls costs attempts too.
+    this.startLimit.take(caller.accountId, this.deps.clock.now());
     const { facts, callerView, calleeView } = await this.check(caller, p.calleeId);
     const callerRelayOnly = relayOnly(facts.caller, facts.callerHasCallee);
     const calleeRelayOnly = relayOnly(facts.callee, facts.calleeHasCaller);

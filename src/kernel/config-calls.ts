@@ -15,6 +15,8 @@ export const CallsConfigSchema = Type.Object(
     /** Per side and call: more candidates are refused (a flood would only cost memory). */
     maxCandidates: Type.Integer({ default: 100, minimum: 4, maximum: 1000 }),
     maxSdpBytes: Type.Integer({ default: 16384, minimum: 1024, maximum: 60000 }),
+    /** Call attempts one account may start per minute (ring bombing; src/calls/start-limit.ts). */
+    maxStartsPerMinute: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   },
   { ...Strict, default: {} },
 );

@@ -50,6 +50,8 @@ export function testConfig(store: TestStore, overrides: Record<string, unknown> 
     sip: { enabled: false, host: '127.0.0.1', tlsPort: 0, provisioningPort: 0 },
     // Call suites start their own coturn (tests/calls/); others run without a relay process.
     relays: { managed: { enabled: false } },
+    // Suites dial many calls between the same two users in seconds; calls-limits.test.ts tests the limit.
+    calls: { maxStartsPerMinute: 1000 },
     // Test users look like bulk spammers (new, fast, messaging strangers): suites about other things
     // run without scoring and with generous hard limits; tests/integration/shield*.test.ts turn them on.
     shield: { enabled: false, limits: { messagesPerSecond: 1_000_000, messagesPerMinute: 1_000_000, loginsPerAccountHour: 1_000_000 } },
