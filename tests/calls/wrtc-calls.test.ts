@@ -296,3 +296,34 @@ describe(`calls on wrtc: relay credential refresh [${backend}]`, () => {
     }
   });
 });
+
+describe(`a relayed call with no media path [${backend}]`, () => {
+  let t: TestServer;
+  before(async () => {
+    // The safe default: coturn refuses loopback peers, so two relay-only ends on this machine cannot meet.
+    t = await startTestServer(backend, { relays: { managed: { ...MANAGED_RELAY.managed, allowLoopbackPeers: false } } });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('ends as failed (connection_failed) instead of staying "connecting", and no audio arrived', async () => {
+    const p = await pair(t, ['nopath_alice', 'nopath_bob']);
+    try {
+      for (const u of [p.alice, p.bob]) await u.device.client.call('calls.updateSettings', { protectIp: true });
+      const started = p.alice.device.engine.start({ accountId: p.bob.id }, { video: false });
+      await p.bob.device.until((d) => d.engine.incoming.length > 0, 'call.incoming');
+      await started;
+      await p.bob.device.engine.accept(p.bob.device.engine.incoming[0]!.callId, { video: false });
+      await p.alice.device.until((d) => d.engine.current?.phase === 'ended', 'the caller gives up', 60000);
+      const a = p.alice.device.engine.current!;
+      assert.equal(a.endReason, 'failed');
+      assert.equal(a.error?.code, 'connection_failed');
+      assert.equal(a.quality.audioBytesReceived ?? 0, 0, 'no media flowed');
+      // The engine hung up on the server too: the callee's call ends.
+      await p.bob.device.until((d) => d.engine.current?.phase === 'ended', 'call.ended at the callee', 60000);
+    } finally {
+      await hangupAndClose(p);
+    }
+  });
+});

@@ -15,6 +15,11 @@ export class CallEngineError extends Error {
   }
 }
 
+/** How long ICE may stay 'failed' before the call ends (it can recover while late pairs are checked). */
+const FAILED_GRACE_MS = 5000;
+/** Answered calls that have not connected after this long end as failed. */
+const CONNECT_TIMEOUT_MS = 30000;
+
 interface Ringing {
   event: CallEventMap['call.incoming'];
   /** Relay RTTs, measured while ringing (relay-only probes: no packet to the caller). */
@@ -376,6 +381,12 @@ export class CallEngine {
     pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
       this.patch(s, { connection: state, ...(state === 'connected' && this.currentCall?.phase === 'connecting' ? { phase: 'active' as const } : {}) });
+      // libwebrtc may pass through 'failed' while a late candidate pair is still being checked: give it a moment.
+      if (state === 'failed') {
+        setTimeout(() => {
+          if (!s.ended && s.pc === pc && pc.connectionState === 'failed') this.fail(s, new CallEngineError('connection_failed', 'no network path to the other party (ICE failed)'));
+        }, FAILED_GRACE_MS);
+      }
     });
     s.renegotiation = new Renegotiation({
       pc,
@@ -441,6 +452,11 @@ export class CallEngine {
 
   private async sampleStats(s: CallSession): Promise<void> {
     if (s.ended || !s.pc) return;
+    // Answered but never connected (no path, and ICE did not say 'failed'): end it rather than hang in "connecting".
+    const answeredAt = this.currentCall?.answeredAt;
+    if (answeredAt != null && this.currentCall?.phase === 'connecting' && Date.now() - answeredAt > CONNECT_TIMEOUT_MS) {
+      return this.fail(s, new CallEngineError('connection_failed', 'the call was answered but no media path formed'));
+    }
     try {
       const q = readQuality(await s.pc.getStats());
       this.patch(s, { quality: { ...q, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts } });
