@@ -42,6 +42,10 @@ const serve: Command = {
       out(`No accounts yet. First invite code (one use, 24 h): ${invite.code}`);
     }
     out(`Parley is running: open ${server.url}`);
+    // Relays for calls (issue 4): the URL only, never the credentials (they are minted per call).
+    const relays = server.services.relays.offer();
+    if (relays.length) out(`Call relays: ${relays.map((r) => `${r.id} ${r.urls.find((u) => u.startsWith('turn:')) ?? r.urls[0]}`).join(', ')}`);
+    else if (config.calls.enabled) out('Call relays: none running (calls between protected users will fail; see `parley doctor`)');
     if (server.sip) {
       const l = server.sip.listening;
       out(`SIP over TLS on ${config.sip.host}:${l.tlsPort}${l.udpPort !== null ? `, UDP ${l.udpPort}` : ''}${l.tcpPort !== null ? `, TCP ${l.tcpPort}` : ''}${config.sip.certFile ? '' : ` (self-signed certificate in ${config.dataDir}/sip-tls)`}`);
