@@ -161,27 +161,89 @@ describe(`calls on wrtc through the managed coturn [${backend}]`, () => {
     }
   });
 
-  it('while ringing the callee only probes relays and sends nothing to the caller; a decline ends the call', async () => {
-    const p = await pair(t, ['ring_alice', 'ring_bob']);
-    try {
-      await p.alice.device.engine.start({ accountId: p.bob.id }, { video: false });
-      await p.bob.device.until((d) => d.engine.incoming.length > 0, 'call.incoming');
-      await p.alice.device.until((d) => d.engine.current?.ringingDevices === 1, 'call.ringing');
-      await new Promise((r) => setTimeout(r, 1500));
-      // The only connections Bob made are the relay RTT probes: relay-only, closed, no host candidate.
-      assert.ok(p.bob.device.peerConnections.length >= 1);
-      for (const pc of p.bob.device.peerConnections) {
-        assert.equal(pc.getConfiguration().iceTransportPolicy, 'relay');
-        assert.equal(pc.signalingState, 'closed');
+  for (const protect of [false, true]) {
+    const who = protect ? 'a protected callee' : 'a callee that allows peer-to-peer';
+    const ending = protect ? 'the caller cancels' : 'a decline';
+    it(`while ringing, ${who} gathers but knows no candidate of the caller and sends none; ${ending} ends the call and closes its connections`, async () => {
+      const names: [string, string] = protect ? ['ringp_alice', 'ringp_bob'] : ['ring_alice', 'ring_bob'];
+      const p = await pair(t, names);
+      try {
+        if (protect) await p.t.client(p.bob.device.client.token).updateCallSettings({ protectIp: true });
+        await p.alice.device.engine.start({ accountId: p.bob.id }, { video: false });
+        await p.bob.device.until((d) => d.engine.incoming.length > 0, 'call.incoming');
+        await p.alice.device.until((d) => d.engine.current?.ringingDevices === 1, 'call.ringing');
+        // The answer made while ringing has gathered: a relay candidate sits in the engine's outbox.
+        await p.bob.device.until((d) => d.localCandidates.some((c) => / typ relay/.test(c)), 'Bob gathered a relay candidate while ringing');
+        await new Promise((r) => setTimeout(r, 1500));
+        const bobPcs = p.bob.device.peerConnections;
+        const prepared = bobPcs.filter((pc) => pc.signalingState !== 'closed');
+        assert.equal(prepared.length, 1, 'one connection stays open while ringing: the call\'s, with its answer made');
+        assert.equal(prepared[0]!.localDescription?.type, 'answer');
+        for (const pc of bobPcs) {
+          if (protect) assert.equal(pc.getConfiguration().iceTransportPolicy, 'relay', 'a protected callee gathers relay candidates only');
+          if (pc.signalingState === 'closed') continue; // a relay RTT probe
+          // No remote candidate at all: none in the offer (the server strips them) and none added, so
+          // ICE has no pair to check and nothing is sent towards the caller (RFC 8445 §6.1.2).
+          assert.doesNotMatch(pc.remoteDescription?.sdp ?? '', /a=candidate/, 'the offer Bob applied carries no candidate');
+          const stats: string[] = [];
+          (await pc.getStats()).forEach((st) => stats.push(st.type));
+          assert.ok(!stats.includes('remote-candidate'), `no remote candidate known while ringing: ${stats.join(',')}`);
+          assert.ok(!stats.includes('candidate-pair'), 'no candidate pair formed while ringing');
+        }
+        if (protect) assert.ok(p.bob.device.localCandidates.every((c) => / typ relay/.test(c)), 'Bob gathered relay candidates only');
+        assert.equal(p.alice.device.eventsOf('call.candidate').length, 0, 'no candidate of Bob reached Alice');
+        assert.equal(p.alice.device.eventsOf('call.accepted').length, 0);
+        assert.equal(p.bob.device.eventsOf('call.candidate').length, 0, 'no candidate of Alice reached Bob before he answered');
+        assert.equal(p.bob.device.acceptedCandidates.length, 0);
+        assert.deepEqual(p.bob.device.apiErrors, [], 'Bob tried to send nothing before answering (the server would refuse it)');
+        if (protect) {
+          await p.alice.device.engine.hangup();
+          await p.bob.device.until((d) => d.engine.incoming.length === 0, 'the cancelled call stops ringing');
+          assert.equal(p.alice.device.engine.current!.endReason, 'cancelled');
+        } else {
+          await p.bob.device.engine.decline(p.bob.device.engine.incoming[0]!.callId);
+          await p.alice.device.until((d) => d.engine.current?.phase === 'ended', 'the declined call ends');
+          assert.equal(p.alice.device.engine.current!.endReason, 'declined');
+          assert.equal(p.bob.device.engine.incoming.length, 0);
+        }
+        assert.ok(bobPcs.every((pc) => pc.signalingState === 'closed'), 'the connection made while ringing is closed');
+        assert.equal(p.bob.device.engine.current, null, 'Bob never had a current call');
+      } finally {
+        await hangupAndClose(p);
       }
-      assert.ok(p.bob.device.localCandidates.every((c) => / typ relay/.test(c)), 'Bob gathered relay candidates only');
-      assert.equal(p.alice.device.eventsOf('call.candidate').length, 0, 'no candidate of Bob reached Alice');
-      assert.equal(p.alice.device.eventsOf('call.accepted').length, 0);
-      assert.equal(p.bob.device.eventsOf('call.candidate').length, 0, 'no candidate of Alice reached Bob before he answered');
-      await p.bob.device.engine.decline(p.bob.device.engine.incoming[0]!.callId);
-      await p.alice.device.until((d) => d.engine.current?.phase === 'ended', 'the declined call ends');
-      assert.equal(p.alice.device.engine.current!.endReason, 'declined');
-      assert.equal(p.bob.device.engine.incoming.length, 0);
+    });
+  }
+
+  it('a video call answered with video: video both ways; answered with voice only: the caller expects no video until the camera is turned on', async () => {
+    const p = await pair(t, ['vid_alice', 'vid_bob']);
+    try {
+      await call(p, true);
+      await audioBothWays(p);
+      for (const d of [p.alice.device, p.bob.device]) await d.until((x) => x.engine.current?.remoteVideo === true, 'remote video');
+      await p.bob.device.until((d) => (d.engine.current?.quality.bytesReceived ?? 0) > (d.engine.current?.quality.audioBytesReceived ?? 0), 'video bytes at Bob');
+      await p.alice.device.until((d) => (d.engine.current?.quality.bytesReceived ?? 0) > (d.engine.current?.quality.audioBytesReceived ?? 0), 'video bytes at Alice');
+      await p.alice.device.engine.hangup();
+      await p.bob.device.until((d) => d.engine.current?.phase === 'ended', 'call.ended at the callee');
+
+      // The same video call, answered with voice only.
+      const started = p.alice.device.engine.start({ accountId: p.bob.id }, { video: true });
+      await p.bob.device.until((d) => d.engine.incoming.length > 0, 'the second call.incoming');
+      await started;
+      await p.bob.device.engine.accept(p.bob.device.engine.incoming[0]!.callId, { video: false });
+      await Promise.all([p.alice.device, p.bob.device].map((d) => d.until((x) => x.engine.current?.phase === 'active', 'an active call')));
+      await audioBothWays(p);
+      await p.bob.device.until((d) => d.engine.current?.remoteVideo === true, 'Bob still receives Alice\'s video');
+      const answer = p.alice.device.eventsOf('call.accepted').at(-1)!.answer as { sdp: string };
+      const videoSection = answer.sdp.split(/\r\n(?=m=)/).find((m) => m.startsWith('m=video'))!;
+      assert.match(videoSection, /^a=recvonly\r?$/m, 'the answer tells Alice that Bob sends no video');
+      assert.equal(p.alice.device.engine.current!.remoteVideo, false, 'Alice expects no video from Bob');
+      assert.equal(p.bob.device.engine.current!.cameraOff, true);
+      // Bob turns his camera on: a renegotiation, and now Alice gets video.
+      await p.bob.device.engine.setCamera(true);
+      await p.alice.device.until((d) => d.engine.current?.remoteVideo === true, 'Alice receives Bob\'s video');
+      const before = p.alice.device.engine.current!.quality.audioBytesReceived;
+      await p.alice.device.until((d) => (d.engine.current?.quality.audioBytesReceived ?? 0) > before, 'Bob\'s audio keeps arriving');
+      assert.deepEqual([...p.alice.device.apiErrors, ...p.bob.device.apiErrors], []);
     } finally {
       await hangupAndClose(p);
     }
@@ -209,12 +271,18 @@ describe(`calls on wrtc through the managed coturn [${backend}]`, () => {
     const p = await pair(t, ['bad_alice', 'bad_bob'], { alice: { engine: { forceIceTransportPolicy: 'all' } } });
     try {
       await p.t.client(p.alice.device.client.token).updateCallSettings({ protectIp: true });
-      await call(p);
+      const started = p.alice.device.engine.start({ accountId: p.bob.id }, { video: false });
+      await p.bob.device.until((d) => d.engine.incoming.length > 0, 'call.incoming');
+      await started;
+      // Bob answers once Alice has gathered everything: libwebrtc stops gathering when a pair becomes
+      // writable, so an early answer can connect her host address before her relay candidate exists.
+      await p.alice.device.until((d) => d.peerConnections.at(-1)?.iceGatheringState === 'complete', 'alice gathering complete');
+      await p.bob.device.engine.accept(p.bob.device.engine.incoming[0]!.callId, { video: false });
+      await Promise.all([p.alice.device, p.bob.device].map((d) => d.until((x) => x.engine.current?.phase === 'active', 'an active call')));
       await audioBothWays(p);
       assert.equal(p.alice.device.engine.current!.relayOnly, true, 'the server said relay only');
       assert.ok(p.alice.device.localCandidates.some((c) => / typ host/.test(c)), 'the client did gather host candidates (the test can fail)');
-      // Let trickling finish (Alice's gathering completes), then look at everything Bob received.
-      await p.alice.device.until((d) => d.peerConnections.at(-1)?.iceGatheringState === 'complete', 'alice gathering complete');
+      // Let trickling finish, then look at everything Bob received.
       await new Promise((r) => setTimeout(r, 500));
       assertNoAddressLeak(p.bob.device, p.alice.device);
     } finally {

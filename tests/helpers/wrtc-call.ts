@@ -130,7 +130,7 @@ export class CallDevice {
   private sinks: Array<{ stop(): void }> = [];
 
   private constructor(readonly client: ParleyClient, opts: CallDeviceOptions) {
-    const platform: RtcPlatform = { RTCPeerConnection: this.recordingPeerConnection(), getUserMedia: this.media.getUserMedia };
+    const platform: RtcPlatform = { RTCPeerConnection: this.recordingPeerConnection(), getUserMedia: this.media.getUserMedia, MediaStream: wrtc().MediaStream };
     this.engine = new CallEngine({
       api: async (method, params) => {
         try {

@@ -2,10 +2,11 @@ import type { CallAccepted, CallEndReason, CallEventMap, CallPreparation, CallSt
 import { checkCommitment, commitment, randomNonce, sdpFingerprints, verificationCode } from '../../protocol/call-verification.js';
 import { Renegotiation } from './negotiation.js';
 import { chooseRelay, iceServerFor, measureRelays } from './relay-rtt.js';
-import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike, RTCPeerConnectionLike } from './rtc-types.js';
+import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike, RTCPeerConnectionLike, RtpTransceiverLike } from './rtc-types.js';
+import { withDirection } from './sdp-direction.js';
 import { CallSession } from './session.js';
 import { EMPTY_QUALITY, readQuality } from './stats.js';
-import type { ActiveCall, CallEngineOptions, CallPeer, IncomingCall } from './types.js';
+import type { ActiveCall, CallEngineOptions, CallPeer, CallQuality, IncomingCall } from './types.js';
 
 /** A failure of the engine itself (no API error): `media_unavailable`, `call_in_progress`, `no_such_call`. */
 export class CallEngineError extends Error {
@@ -25,6 +26,18 @@ interface Ringing {
   /** Relay RTTs, measured while ringing (relay-only probes: no packet to the caller). */
   probe: ReturnType<typeof measureRelays>;
   expiry: ReturnType<typeof setTimeout>;
+  /** The answer made while ringing (`prepareAnswer`); null when this ring is answered the slow way. */
+  prepared: PreparedAnswer | null;
+}
+
+/**
+ * A callee's connection made while its device rings: the offer applied, an answer made and set, so
+ * its relay allocation is gathered before the user answers. Nothing of it is sent until accept.
+ */
+interface PreparedAnswer {
+  session: CallSession;
+  /** Settles when the answer is set: null, or the error that stopped the preparation. */
+  ready: Promise<unknown>;
 }
 
 /**
@@ -34,8 +47,11 @@ interface Ringing {
  *
  * Privacy rules it keeps on the client side (the server enforces them too, docs/calls.md):
  * - gathering policy per call from the server (`relayOnly` → iceTransportPolicy 'relay');
- * - the callee creates no RTCPeerConnection before the user accepts, and sends its candidates only
- *   after `calls.accept` has answered: while ringing it talks to nobody but the relays it probes;
+ * - while ringing, the callee may already gather (`prepareAnswer`: its connection applies the
+ *   offer, which carries no candidate of the caller, and sets an answer made without tracks), but it
+ *   sends no candidate and knows none of the caller's: the only packets it sends go to its relays
+ *   (allocations, RTT probes). Its candidates are sent, and the caller's (held by the server) added,
+ *   only after `calls.accept` has answered;
  * - the connection is given ONE relay, the one with the lowest measured round trip.
  */
 export class CallEngine {
@@ -116,6 +132,7 @@ export class CallEngine {
       this.patch(s, { relayOnly: prep.relayOnly });
       await this.pickRelay(s, prep.relays);
       const pc = this.connect(s, prep.relayOnly);
+      this.startTimers(s);
       const stream = await this.media(s, { audio: true, video: opts.video });
       if (s.ended) return this.currentCall!;
       for (const t of stream.getTracks()) pc.addTrack(t, stream);
@@ -167,10 +184,14 @@ export class CallEngine {
 
   private onIncoming(d: CallEventMap['call.incoming']): void {
     if (this.ringing.has(d.callId) || this.s?.callId === d.callId) return;
+    // Only a device that could answer at once prepares (no call of its own, no other ring to choose from).
+    const prepare = !this.busy && this.ringing.size === 0;
     const probe = measureRelays(this.o.rtc, d.relays, this.o.relayProbeTimeoutMs);
     // Forget a ring whose end never reached us (channel dropped): a little after the server's timeout.
     const expiry = setTimeout(() => this.dropIncoming(d.callId), Math.max(0, d.expiresAt - Date.now()) + 10_000);
-    this.ringing.set(d.callId, { event: d, probe, expiry });
+    const ring: Ringing = { event: d, probe, expiry, prepared: null };
+    this.ringing.set(d.callId, ring);
+    if (prepare) ring.prepared = this.prepareAnswer(d, probe);
     this.incomingCalls = [...this.incomingCalls, { callId: d.callId, from: d.from, video: d.video, relayOnly: d.relayOnly, expiresAt: d.expiresAt, receivedAt: Date.now() }];
     this.o.onChange();
   }
@@ -180,37 +201,102 @@ export class CallEngine {
     if (!r) return;
     clearTimeout(r.expiry);
     this.ringing.delete(callId);
+    // Declined, cancelled, answered elsewhere, missed: the connection made while ringing goes too.
+    r.prepared?.session.dispose();
     this.incomingCalls = this.incomingCalls.filter((c) => c.callId !== callId);
     this.o.onChange();
   }
 
   /**
-   * Answers a ringing call. Only now is the RTCPeerConnection created (relay policy from the
-   * event), the offer applied, media taken and the answer made; the callee's candidates are held
-   * until `calls.accept` has answered, then the caller's held candidates (in its result) are added.
+   * While ringing: the call's RTCPeerConnection with the chosen relay and the event's policy, the
+   * offer applied, every transceiver made sendrecv without a track, the answer created and set —
+   * gathering starts (RFC 8445 §5.1.1), so the relay allocation (RFC 8656 §7) is ready when the
+   * user answers. The offer carries no candidate (the server strips them and holds the caller's until
+   * accept), so ICE has nobody to check: the only packets go to the relay. Our candidates stay in the
+   * session's outbox (`holds` starts at 1) until `calls.accept` has answered.
+   * With one relay (or none) there is nothing to choose: it starts at once and the RTT probe only
+   * feeds the quality panel; with several it waits for the probe.
+   */
+  private prepareAnswer(d: CallEventMap['call.incoming'], probe: Ringing['probe']): PreparedAnswer {
+    const s = new CallSession('incoming');
+    s.callId = d.callId;
+    s.commitment = d.commitment;
+    s.offerSdp = d.offer.sdp;
+    const ready = (async (): Promise<unknown> => {
+      await this.pickRelay(s, d.relays, d.relays.length > 1 ? await probe : []);
+      if (s.ended) return null;
+      const pc = this.connect(s, d.relayOnly);
+      await pc.setRemoteDescription(d.offer);
+      // Transceivers made by the offer are recvonly (no track yet); sendrecv lets accept attach the
+      // microphone and camera with replaceTrack, without another offer/answer.
+      for (const t of pc.getTransceivers()) if (t.direction === 'recvonly') t.direction = 'sendrecv';
+      const answer = await pc.createAnswer();
+      if (s.ended) return null;
+      await pc.setLocalDescription(answer);
+      s.answerSdp = answer.sdp ?? '';
+      return null;
+    })().catch((err: unknown) => {
+      if (!s.ended) this.log('answer not prepared while ringing', err);
+      return err;
+    });
+    return { session: s, ready };
+  }
+
+  /**
+   * Answers a ringing call. If the answer was prepared while ringing (`prepareAnswer`), media is
+   * taken and put on its transceivers (replaceTrack, no renegotiation); otherwise the connection is
+   * created only now (relay policy from the event), the offer applied, media added and the answer
+   * made. Either way the callee's candidates are held until `calls.accept` has answered, then the
+   * caller's held candidates (in its result) are added.
    */
   async accept(callId: string, opts: { video: boolean }): Promise<ActiveCall> {
     const r = this.ringing.get(callId);
     if (!r) throw new CallEngineError('no_such_call', 'this call is not ringing on this device');
     if (this.busy) throw new CallEngineError('call_in_progress', 'a call is already in progress on this device');
+    // A prepared connection that ended on its own while ringing (it should not) is replaced by a fresh one.
+    const prepared = r.prepared && !r.prepared.session.ended ? r.prepared : null;
+    if (!prepared) r.prepared?.session.dispose();
+    r.prepared = null;
     this.dropIncoming(callId);
     const d = r.event;
-    const s = new CallSession('incoming');
+    const s = prepared?.session ?? new CallSession('incoming');
     s.callId = callId;
     s.commitment = d.commitment;
     s.offerSdp = d.offer.sdp;
-    this.begin(s, { ...newCall(d.from, 'incoming', 'connecting', d.video || opts.video), callId, relayOnly: d.relayOnly, cameraOff: !opts.video });
+    this.begin(s, {
+      ...newCall(d.from, 'incoming', 'connecting', d.video || opts.video),
+      callId,
+      relayOnly: d.relayOnly,
+      cameraOff: !opts.video,
+      remoteStream: s.remoteStream,
+      remoteVideo: hasVideo(s.remoteStream),
+      connection: s.pc?.connectionState ?? 'new',
+    });
     try {
-      s.relayRtts = await r.probe;
-      await this.pickRelay(s, d.relays, s.relayRtts);
-      const pc = this.connect(s, d.relayOnly);
-      await pc.setRemoteDescription(d.offer);
-      const stream = await this.media(s, { audio: true, video: opts.video });
-      if (s.ended) return this.currentCall!;
-      for (const t of stream.getTracks()) pc.addTrack(t, stream);
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
-      s.answerSdp = answer.sdp ?? '';
+      let renegotiate = false;
+      if (prepared) {
+        const err = await prepared.ready;
+        if (err) throw err;
+        if (s.ended) return this.currentCall!;
+        this.showRelay(s);
+        if (d.relays.length <= 1) void r.probe.then((rtts) => ((s.relayRtts = rtts), this.showRelay(s)));
+        this.startTimers(s);
+        const stream = await this.media(s, { audio: true, video: opts.video });
+        if (s.ended) return this.currentCall!;
+        renegotiate = await this.attachTracks(s, stream);
+        if (d.video && !opts.video) this.sendNoVideo(s);
+      } else {
+        await this.pickRelay(s, d.relays, await r.probe);
+        const pc = this.connect(s, d.relayOnly);
+        this.startTimers(s);
+        await pc.setRemoteDescription(d.offer);
+        const stream = await this.media(s, { audio: true, video: opts.video });
+        if (s.ended) return this.currentCall!;
+        for (const t of stream.getTracks()) pc.addTrack(t, stream);
+        const answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        s.answerSdp = answer.sdp ?? '';
+      }
       s.nonce = randomNonce();
       if (s.ended) return this.currentCall!;
       const accepted = (await this.o.api('calls.accept', { callId, answer: { type: 'answer', sdp: s.answerSdp }, nonce: s.nonce })) as CallAccepted;
@@ -222,11 +308,48 @@ export class CallEngine {
       this.releaseCandidates(s);
       if (s.pendingReveal !== null) await s.inbox.run(() => this.onReveal(s, s.pendingReveal!));
       if (s.refreshDue) void this.refreshRelay(s);
+      // A track the offer had no section for (video accepted on a voice call) needs a new offer.
+      if (renegotiate) void s.renegotiation?.request().catch((e: unknown) => this.log('renegotiation', e));
       return this.currentCall!;
     } catch (err) {
       this.fail(s, err);
       throw err;
     }
+  }
+
+  /**
+   * Puts the local tracks on the transceivers of the answer made while ringing (replaceTrack: the
+   * answer already says sendrecv, RFC 8829 §4.2.4). Returns true when a track found no transceiver
+   * of its kind and was added (it needs a renegotiation once the call is answered).
+   */
+  private async attachTracks(s: CallSession, stream: MediaStreamLike): Promise<boolean> {
+    const pc = s.pc!;
+    let added = false;
+    for (const track of stream.getTracks()) {
+      const tx = freeTransceiver(pc, track.kind);
+      if (tx) await tx.sender.replaceTrack(track);
+      else {
+        pc.addTrack(track, stream);
+        added = true;
+      }
+    }
+    return added;
+  }
+
+  /**
+   * A video call answered with voice only, on an answer made while ringing that offered to send
+   * video: the caller must not expect video that will never come (its `remoteVideo` stays false). The
+   * answer it gets says recvonly for the unused video sections, and our transceivers say so too, so
+   * later offers and answers agree; turning the camera on later renegotiates (`setCamera`).
+   */
+  private sendNoVideo(s: CallSession): void {
+    const mids = new Set<string>();
+    for (const t of s.pc!.getTransceivers()) {
+      if (t.receiver.track.kind !== 'video' || t.sender.track || t.mid === null || t.direction !== 'sendrecv') continue;
+      t.direction = 'recvonly';
+      mids.add(t.mid);
+    }
+    s.answerSdp = withDirection(s.answerSdp, mids, 'recvonly');
   }
 
   /** The caller opened its commitment: check it against the offer we saw, then compute the code. */
@@ -295,7 +418,12 @@ export class CallEngine {
     const track = cam.getVideoTracks()[0];
     if (!track || !stream || !s.pc || s.ended) return void track?.stop();
     stream.addTrack(track);
-    s.pc.addTrack(track, stream);
+    // A video section without a track (video call answered with voice only): send on it again.
+    const tx = freeTransceiver(s.pc, 'video');
+    if (tx) {
+      await tx.sender.replaceTrack(track);
+      tx.direction = 'sendrecv';
+    } else s.pc.addTrack(track, stream);
     this.patch(s, { cameraOff: false, video: true, localStream: stream });
     if (s.answered) await s.renegotiation?.request();
   }
@@ -358,7 +486,17 @@ export class CallEngine {
     const best = chooseRelay(s.relayRtts);
     s.relay = relays.find((r) => r.id === best?.id) ?? relays[0] ?? null;
     s.relayReceivedAt = Date.now();
-    this.patch(s, { quality: { ...this.currentCall!.quality, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts } });
+    this.showRelay(s);
+  }
+
+  /** The relay choice and RTTs on `quality` (only for the current call: a prepared answer has none yet). */
+  private showRelay(s: CallSession): void {
+    this.patchQuality(s, { relayId: s.relay?.id ?? null, relayRtts: s.relayRtts });
+  }
+
+  private patchQuality(s: CallSession, q: Partial<CallQuality>): void {
+    if (this.s !== s || !this.currentCall) return;
+    this.patch(s, { quality: { ...this.currentCall.quality, ...q } });
   }
 
   private connect(s: CallSession, relayOnly: boolean): RTCPeerConnectionLike {
@@ -375,8 +513,14 @@ export class CallEngine {
       else this.sendCandidate(s, init);
     });
     pc.addEventListener('track', (ev) => {
-      const stream = ev.streams[0] ?? this.currentCall?.remoteStream ?? null;
-      this.patch(s, { remoteStream: stream, remoteVideo: (stream?.getVideoTracks().length ?? 0) > 0 });
+      // One remote stream per call. A track may come without a stream (the callee attached it with
+      // replaceTrack to an answer made while ringing: its answer names none), or in another stream
+      // than the first track's (a camera added later): it joins the stream we show.
+      let stream = s.remoteStream ?? ev.streams[0] ?? null;
+      if (!stream && this.o.rtc.MediaStream) stream = new this.o.rtc.MediaStream([ev.track]);
+      if (stream && !stream.getTracks().some((t) => t.id === ev.track.id)) stream.addTrack(ev.track);
+      s.remoteStream = stream;
+      this.patch(s, { remoteStream: stream, remoteVideo: hasVideo(stream) });
     });
     pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
@@ -397,9 +541,13 @@ export class CallEngine {
       onRestart: () => this.patch(s, { iceRestarts: (this.currentCall?.iceRestarts ?? 0) + 1 }),
       log: (...a) => this.log(...a),
     });
+    return pc;
+  }
+
+  /** Stats and credential refresh: from dial or accept (a connection prepared while ringing has neither yet). */
+  private startTimers(s: CallSession): void {
     s.statsTimer = setInterval(() => void this.sampleStats(s), this.o.statsIntervalMs ?? 1000);
     this.scheduleRefresh(s);
-    return pc;
   }
 
   private async media(s: CallSession, constraints: MediaStreamConstraintsLike, asLocal = true): Promise<MediaStreamLike> {
@@ -459,7 +607,7 @@ export class CallEngine {
     }
     try {
       const q = readQuality(await s.pc.getStats());
-      this.patch(s, { quality: { ...q, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts } });
+      this.patchQuality(s, { ...q, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts });
     } catch (e) {
       this.log('stats', e);
     }
@@ -495,7 +643,7 @@ export class CallEngine {
       s.relay = next;
       s.relayReceivedAt = Date.now();
       s.pc.setConfiguration({ ...s.pc.getConfiguration(), iceServers: [iceServerFor(next)] });
-      this.patch(s, { quality: { ...this.currentCall!.quality, relayId: next.id } });
+      this.patchQuality(s, { relayId: next.id });
       this.scheduleRefresh(s);
       await s.renegotiation?.request({ iceRestart: true });
     } catch (e) {
@@ -550,4 +698,13 @@ function newCall(peer: CallPeer, direction: ActiveCall['direction'], phase: Acti
     quality: { ...EMPTY_QUALITY, relayId: null, relayRtts: [] },
     iceRestarts: 0,
   };
+}
+
+function hasVideo(stream: MediaStreamLike | null): boolean {
+  return (stream?.getVideoTracks().length ?? 0) > 0;
+}
+
+/** A transceiver of `kind` whose sender has no track and that may send (not stopped). */
+function freeTransceiver(pc: RTCPeerConnectionLike, kind: string): RtpTransceiverLike | undefined {
+  return pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.sender.track && t.direction !== 'stopped' && t.direction !== 'inactive');
 }

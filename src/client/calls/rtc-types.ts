@@ -56,6 +56,16 @@ export interface RtpReceiverLike {
   readonly track: MediaStreamTrackLike;
 }
 
+/** One m-section's sender/receiver pair (unified plan, RFC 8829 §3.4.1). */
+export interface RtpTransceiverLike {
+  readonly mid: string | null;
+  /** What this side wants (set it to change what the next offer or answer says). */
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' | 'stopped';
+  readonly currentDirection?: string | null;
+  readonly sender: RtpSenderLike;
+  readonly receiver: RtpReceiverLike;
+}
+
 export interface DataChannelLike {
   close(): void;
 }
@@ -99,6 +109,7 @@ export interface RTCPeerConnectionLike {
   addTrack(track: MediaStreamTrackLike, ...streams: MediaStreamLike[]): RtpSenderLike;
   getSenders(): RtpSenderLike[];
   getReceivers(): RtpReceiverLike[];
+  getTransceivers(): RtpTransceiverLike[];
   createDataChannel(label: string): DataChannelLike;
   getConfiguration(): RTCConfigurationLike;
   setConfiguration(configuration: RTCConfigurationLike): void;
@@ -130,4 +141,10 @@ export interface RtcPlatform {
   RTCPeerConnection: RTCPeerConnectionCtor;
   getUserMedia(constraints: MediaStreamConstraintsLike): Promise<MediaStreamLike>;
   enumerateDevices?(): Promise<MediaDeviceInfoLike[]>;
+  /**
+   * Builds the remote stream when the other side's tracks come without one (a `track` event with no
+   * streams: the callee answers before it has a microphone and attaches it with replaceTrack, so its
+   * answer names no stream). Without it such tracks are not shown.
+   */
+  MediaStream?: new (tracks?: MediaStreamTrackLike[]) => MediaStreamLike;
 }

@@ -11,6 +11,8 @@ export class CallSession {
   callId: string | null = null;
   pc: RTCPeerConnectionLike | null = null;
   localStream: MediaStreamLike | null = null;
+  /** The other side's tracks (their stream, or one built from tracks that came without a stream). */
+  remoteStream: MediaStreamLike | null = null;
   renegotiation: Renegotiation | null = null;
   ended = false;
 
@@ -32,7 +34,10 @@ export class CallSession {
   /** Callee: the caller's nonce arrived before our own answer was settled. */
   pendingReveal: string | null = null;
 
-  /** Our candidates wait here while `holds` > 0 (before the call id is known, before accept, during a renegotiation). */
+  /**
+   * Our candidates wait here while `holds` > 0 (before the call id is known, before accept — a callee
+   * gathers while ringing, docs/call-engine.md —, during a renegotiation).
+   */
   holds = 1;
   readonly candidateOutbox: CandidateInit[] = [];
   /** Remote candidates that arrived before a remote description was set. */

@@ -19,6 +19,8 @@ export function browserPlatform(onCreate: (pc: RTCPeerConnection) => void): RtcP
     RTCPeerConnection: ObservedPeerConnection as unknown as RTCPeerConnectionCtor,
     getUserMedia: (constraints) => media.getUserMedia(constraints as MediaStreamConstraints) as unknown as ReturnType<RtcPlatform['getUserMedia']>,
     enumerateDevices: () => media.enumerateDevices(),
+    // For remote tracks that come without a stream (a callee's answer made while ringing names none).
+    MediaStream: MediaStream as unknown as NonNullable<RtcPlatform['MediaStream']>,
   };
 }
 
