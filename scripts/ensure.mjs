@@ -13,11 +13,11 @@ const run = (cmd, opts = {}) => execSync(cmd, { stdio: ['ignore', 'inherit', 'in
 // Debian packages per mode: binary to look for → package that provides it.
 // openssl makes the self-signed certificate for SIP over TLS on first start.
 const DEBIAN = {
-  start: { turnserver: 'coturn', openssl: 'openssl' },
+  start: { turnserver: 'coturn', openssl: 'openssl', nft: 'nftables' },
   test: {
     chromium: 'chromium', ffmpeg: 'ffmpeg', openssl: 'openssl', sipp: 'sip-tester', svwar: 'sipvicious', baresip: 'baresip',
     // Calls: a real coturn, packet capture for the leak audit, namespaces and netem for the privacy tests.
-    turnserver: 'coturn', tshark: 'tshark', ip: 'iproute2', tc: 'iproute2',
+    turnserver: 'coturn', tshark: 'tshark', ip: 'iproute2', tc: 'iproute2', nft: 'nftables',
   },
 };
 

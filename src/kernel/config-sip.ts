@@ -42,6 +42,12 @@ export const SipConfigSchema = Type.Object(
         banScanners: Type.Boolean({ default: true }),
         /** How often bans are re-read from the database (lifts by the CLI, other nodes). */
         refreshMs: Type.Integer({ default: 5000, minimum: 100 }),
+        /**
+         * 'auto': when running as root with `nft` (Debian package nftables), banned addresses are also
+         * dropped by the kernel, in an nftables table of this process's own (src/sip/kernel-drop.ts);
+         * otherwise, or on any nft error, only in Parley. 'off': only in Parley.
+         */
+        kernelDrop: Type.Union([Type.Literal('auto'), Type.Literal('off')], { default: 'auto' }),
       },
       { ...Strict, default: {} },
     ),

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-pool.js';
 import { headerValue, serializeMessage, type SipHeader, type SipMessage, type SipRequest } from './parser/index.js';
 import type { Flow } from './transport/flow.js';
 import { uriHost } from './hosts.js';
 
 /** RFC 3261 §8.1.1.7: branch ids start with the magic cookie. */
 export function newBranch(): string {
-  return `z9hG4bK${randomBytes(10).toString('hex')}`;
+  return `z9hG4bK${randomHex(10)}`;
 }
 
 /** Our Via for a request we send on a flow (rport asked, RFC 3581). */

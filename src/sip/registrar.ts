@@ -58,7 +58,8 @@ export class Registrar {
         const regId = c.value.params.get('reg-id') ?? null;
         const key = formatUri(c.value.uri);
         // Same contact, or same instance+reg-id (RFC 5626 §6): replace.
-        list = list.filter((b) => !(b.deviceId === device.deviceId && (formatUri(b.contact) === key || (instance && b.instance === instance && b.regId === regId))));
+        // contactText is formatUri(contact), kept with the binding so it isn't re-serialised here.
+        list = list.filter((b) => !(b.deviceId === device.deviceId && (b.contactText === key || (instance && b.instance === instance && b.regId === regId))));
         if (asked === 0) continue;
         const expires = Math.min(asked, this.limits.maxExpires);
         list.push({ extension: device.extension, deviceId: device.deviceId, contact: c.value.uri, contactText: key, expiresAt: now + expires * 1000, flow, instance, regId, path });

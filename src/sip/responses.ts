@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-pool.js';
 import { headerValues, parseVia, formatVia, parseNameAddr, type SipHeader, type SipRequest, type SipResponse } from './parser/index.js';
 
 /** Where a request came from: the socket, never Via or Contact (issue 5). */
@@ -23,7 +23,7 @@ export function reasonPhrase(status: number): string {
 }
 
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomHex(6);
 }
 
 /**
@@ -35,15 +35,15 @@ export function buildResponse(req: SipRequest, status: number, source: Source, o
   const headers: SipHeader[] = [];
   const vias = headerValues(req, 'Via');
   vias.forEach((value, i) => headers.push({ name: 'Via', value: i === 0 ? stampVia(value, source) : value }));
-  for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
-    for (const h of req.headers) {
-      if (h.name !== name) continue;
-      let value = h.value;
-      if (name === 'To' && status > 100) value = withToTag(value, opts.toTag);
-      headers.push({ name, value });
-    }
+  // From, To, Call-ID, CSeq in that order, each in arrival order: one pass collects all four.
+  const copied: [SipHeader[], SipHeader[], SipHeader[], SipHeader[]] = [[], [], [], []];
+  for (const h of req.headers) {
+    const slot = COPIED.indexOf(h.name);
+    if (slot === -1) continue;
+    copied[slot]!.push({ name: h.name, value: h.name === 'To' && status > 100 ? withToTag(h.value, opts.toTag) : h.value });
   }
-  headers.push(...(opts.headers ?? []));
+  for (const list of copied) for (const h of list) headers.push(h);
+  if (opts.headers) for (const h of opts.headers) headers.push(h);
   return { kind: 'response', status, reason: opts.reason ?? reasonPhrase(status), headers, body: opts.body ?? Buffer.alloc(0) };
 }
 
@@ -58,6 +58,8 @@ export function stampVia(value: string, source: Source): string {
   } else if (v.host !== source.address) v.params.set('received', source.address);
   return formatVia(v);
 }
+
+const COPIED = ['From', 'To', 'Call-ID', 'CSeq'];
 
 function withToTag(value: string, tag: string | undefined): string {
   const to = parseNameAddr(value);

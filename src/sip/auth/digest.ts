@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Digest algorithms offered in challenges: SHA-256 first (RFC 8760 §2.4), MD5 for old phones. */
@@ -5,8 +6,14 @@ export type DigestAlgorithm = 'SHA-256' | 'MD5';
 
 const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', MD5: 'md5' };
 
+/**
+ * crypto.hash (Node ≥ 20.12) hashes in one call, about twice as fast as a Hash object for these short
+ * inputs; two of them run per authenticated request. Older Node 20 releases fall back to createHash.
+ */
+const oneShot: ((algorithm: string, data: string, encoding: 'hex') => string) | undefined = (crypto as { hash?: (a: string, d: string, e: 'hex') => string }).hash;
+
 export function digestHash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(NODE_HASH[algorithm]).update(text, 'utf8').digest('hex');
+  return oneShot ? oneShot(NODE_HASH[algorithm], text, 'hex') : createHash(NODE_HASH[algorithm]).update(text, 'utf8').digest('hex');
 }
 
 /** HA1 = H(username ":" realm ":" secret) (RFC 7616 §3.4.2), what a registrar may store instead of the secret. */

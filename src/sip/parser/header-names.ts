@@ -2,7 +2,7 @@
  * Header names: compact forms (RFC 3261 §7.3.3 and later RFCs) and canonical capitalisation, so
  * lookups are by one name whatever the peer sent (header names are case-insensitive, §7.3.1).
  */
-const COMPACT: Record<string, string> = {
+const COMPACT_NAMES: Record<string, string> = {
   i: 'Call-ID', m: 'Contact', e: 'Content-Encoding', l: 'Content-Length', c: 'Content-Type',
   f: 'From', s: 'Subject', k: 'Supported', t: 'To', v: 'Via',
   o: 'Event', // RFC 6665
@@ -27,10 +27,26 @@ const CANONICAL = new Map<string, string>(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+/** A Map, not an object: a header named `constructor` or `__proto__` must not find Object.prototype. */
+const COMPACT = new Map(Object.entries(COMPACT_NAMES));
+
+/** Names as phones usually write them (canonical, lower-case, compact either case) → canonical: one lookup. */
+const EXACT = new Map<string, string>([
+  ...[...CANONICAL.values()].flatMap((n): Array<[string, string]> => [[n, n], [n.toLowerCase(), n]]),
+  ...[...COMPACT].flatMap(([c, n]): Array<[string, string]> => [[c, n], [c.toUpperCase(), n]]),
+]);
+
+/** The canonical name when `raw` is written the way phones usually write a known name (one Map lookup). */
+export function knownHeaderName(raw: string): string | undefined {
+  return EXACT.get(raw);
+}
+
 /** Long canonical form of a header name as received (compact forms expanded). */
 export function canonicalHeaderName(raw: string): string {
+  const exact = EXACT.get(raw);
+  if (exact !== undefined) return exact;
   const lower = raw.toLowerCase();
-  return COMPACT[lower] ?? CANONICAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  return COMPACT.get(lower) ?? CANONICAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
 }
 
 /**

@@ -37,7 +37,21 @@ export function headerValues(msg: { headers: SipHeader[] }, name: string): strin
 
 /** The first value of a header, or undefined. */
 export function headerValue(msg: SipMessage | { headers: SipHeader[] }, name: string): string | undefined {
-  return headerValues(msg, name)[0];
+  // Same answer as headerValues(msg, name)[0] without building the whole list: this runs several
+  // times per request on the hot path (bench/RESULTS.md, SIP).
+  const list = LIST_HEADERS.has(name);
+  for (const h of msg.headers) {
+    if (h.name !== name) continue;
+    if (!list) return h.value;
+    if (!h.value.includes(',')) {
+      const v = h.value.trim();
+      if (v.length > 0) return v;
+      continue;
+    }
+    const first = splitList(h.value)[0];
+    if (first !== undefined) return first;
+  }
+  return undefined;
 }
 
 /** Parses `;name=value;flag` generic-params (§25.1) into a map (names lower-cased, values unquoted). */
@@ -75,7 +89,10 @@ export function splitOutsideQuotes(text: string, sep: string): string[] {
 
 /** quoted-string (§25.1) → its content with quoted-pairs resolved; other text unchanged. */
 export function unquote(text: string): string {
-  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    const inner = text.slice(1, -1);
+    return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
+  }
   return text;
 }
 

@@ -152,6 +152,10 @@ test('property: mangled real messages (bytes flipped, cut, duplicated) never thr
       const mangled = Buffer.concat(Array.from({ length: times + 1 }, () => b.subarray(0, Math.max(1, cut % (b.length + 1)))));
       const r = parseMessage(mangled, { datagram });
       if (r.ok) {
+        for (const name of ['Via', 'From', 'To', 'Contact', 'CSeq', 'Route', 'Supported']) {
+          // The hot-path shortcut must agree with the full list.
+          assert.equal(headerValue(r.value, name), headerValues(r.value, name)[0]);
+        }
         for (const name of ['Via', 'From', 'To', 'Contact', 'CSeq']) for (const v of headerValues(r.value, name)) {
           if (name === 'Via') parseVia(v);
           else if (name === 'CSeq') parseCSeq(v);
@@ -192,4 +196,24 @@ test('property: generated requests round-trip through serialize → parse', () =
     }),
     { numRuns: 1000 },
   );
+});
+
+test('header names: canonical, lower-case, compact in either case, odd spacing; `constructor`/`__proto__` are plain names', () => {
+  const msg = parsed(
+    'OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\nF: <sip:x@y>;tag=1\r\nto  \t: <sip:a@b>\r\ncall-id: c1\r\nCSEQ: 1 OPTIONS\r\n' +
+      'constructor: yes\r\n__proto__: no\r\nX-custom-thing: 1\r\nContent-Length: 0\r\n\r\n',
+  );
+  assert.deepEqual(msg.headers.map((h) => h.name), ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Constructor', '__proto__', 'X-Custom-Thing', 'Content-Length']);
+  assert.equal(headerValue(msg, 'To'), '<sip:a@b>');
+  assert.ok(msg.headers.every((h) => typeof h.name === 'string'));
+});
+
+test('line ends: CRLF, bare LF and a mix split the same way; a stray CR stays inside its line', () => {
+  const crlf = parsed('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n');
+  const lf = parsed('OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nX-A: 1\nContent-Length: 0\n\n');
+  const mixed = parsed('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nX-A: 1\r\nContent-Length: 0\n\n');
+  assert.deepEqual(lf, crlf);
+  assert.deepEqual(mixed, crlf);
+  const stray = parsed('OPTIONS sip:a@b SIP/2.0\r\nX-A: 1\r2\r\nContent-Length: 0\r\n\r\n');
+  assert.equal(headerValue(stray, 'X-A'), '1\r2');
 });

@@ -5,16 +5,17 @@ import type { SipHeader, SipMessage } from './types.js';
  * written from the body actually sent (§20.14; mandatory on streams, §18.3).
  */
 export function serializeMessage(msg: SipMessage): Buffer {
-  const start = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
-  const lines = [start];
-  for (const h of msg.headers) if (h.name !== 'Content-Length') lines.push(`${h.name}: ${sanitize(h.value)}`);
-  lines.push(`Content-Length: ${msg.body.length}`);
-  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8'), msg.body]);
+  let text = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0\r\n` : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
+  for (const h of msg.headers) if (h.name !== 'Content-Length') text += `${h.name}: ${sanitize(h.value)}\r\n`;
+  text += `Content-Length: ${msg.body.length}\r\n\r\n`;
+  // One string, one encode; the copy into a second buffer only when there is a body.
+  const head = Buffer.from(text, 'utf8');
+  return msg.body.length ? Buffer.concat([head, msg.body]) : head;
 }
 
 /** A header value can never inject a new line into what we send. */
 function sanitize(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ');
+  return value.includes('\r') || value.includes('\n') ? value.replace(/[\r\n]+/g, ' ') : value;
 }
 
 /** Copies headers of one name from a request into a response (§8.2.6.2: Via, From, To, Call-ID, CSeq). */

@@ -31,7 +31,8 @@ export function parseUri(text: string): ParseResult<SipUri> {
     const rawUser = userinfo.split(':')[0]!;
     if (!rawUser) return parseError('malformed_header', 'empty user part');
     try {
-      user = decodeURIComponent(rawUser);
+      // Without a '%' there is nothing to decode (and nothing that could throw).
+      user = rawUser.includes('%') ? decodeURIComponent(rawUser) : rawUser;
     } catch {
       return parseError('malformed_header', 'bad escape in user part');
     }
@@ -61,7 +62,7 @@ export function parseHostPort(text: string): ParseResult<{ host: string; port: n
     host = colon === -1 ? text : text.slice(0, colon);
     portText = colon === -1 ? undefined : text.slice(colon + 1);
     if (IPV4.test(host)) {
-      if (host.split('.').some((o) => Number(o) > 255)) return parseError('malformed_header', 'bad IPv4 address');
+      if (!octetsFit(host)) return parseError('malformed_header', 'bad IPv4 address');
     } else if (!HOSTNAME.test(host)) return parseError('malformed_header', 'bad host');
   }
   let port: number | null = null;
@@ -80,4 +81,17 @@ export function formatUri(uri: SipUri): string {
   let params = '';
   for (const [k, v] of uri.params) params += v === null ? `;${k}` : `;${k}=${v}`;
   return `${uri.scheme}:${user}${host}${port}${params}`;
+}
+
+/** Every dotted part of an IPV4-shaped host (1–3 digits each) is ≤ 255. */
+function octetsFit(host: string): boolean {
+  let value = 0;
+  for (let i = 0; i <= host.length; i++) {
+    const c = i < host.length ? host.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (value > 255) return false;
+      value = 0;
+    } else value = value * 10 + (c - 0x30);
+  }
+  return true;
 }
