@@ -1,6 +1,6 @@
 import type { ClientFacts, CounterStore, NetworkFacts, SyncCounterStore } from './types.js';
 import type { SignalValues } from './score.js';
-import type { AccountKeys, KeyCache, SlowSlot } from './keys.js';
+import { burstPrevKey, type AccountKeys, type KeyCache, type SlowSlot } from './keys.js';
 import { accountAge } from './signals/account-age.js';
 import { burst30s } from './signals/burst.js';
 import { strangersDay } from './signals/strangers.js';
@@ -95,7 +95,7 @@ export class SlowCounters {
         this.slots.clear();
         this.gen++;
       }
-      this.slots.set(key, (s = { key, value: 0, until: -Infinity, gen: this.gen }));
+      this.slots.set(key, (s = { key, value: 0, until: -Infinity, gen: this.gen, cell: null, absent: false }));
     }
     return s;
   }
@@ -111,15 +111,28 @@ export class SlowCounters {
     return this.fill(s, set ? await c.setSize(key, now) : await c.get(key, now), now);
   }
 
-  /** read() of a held slot on a synchronous store (fast-path.ts). */
-  readSync(c: SyncCounterStore, s: SlowSlot, now: number, fresh: boolean, set = false): number {
+  /**
+   * read() of a held slot on a synchronous store (fast-path.ts), through the slot's held cell.
+   * `trustAbsent`: the store is claimed by this Shield and every write of this key is forgotten, so a
+   * key found absent is still absent until then (SlowSlot.absent): the refresh needs no lookup.
+   */
+  readSync(c: SyncCounterStore, s: SlowSlot, now: number, fresh: boolean, set: boolean, trustAbsent: boolean): number {
     if (!fresh && this.live(s, now)) return s.value;
-    return this.fill(s, set ? c.setSizeSync(s.key, now) : c.getSync(s.key, now), now);
+    let cell = s.cell;
+    if (cell === null || cell.dead) {
+      if (trustAbsent && !fresh && s.absent && cell === null) return this.fill(s, 0, now);
+      s.cell = cell = set ? c.findSet(s.key) : c.findCounter(s.key);
+      s.absent = cell === null;
+    }
+    return this.fill(s, cell === null ? 0 : set ? c.setSizeCell(cell, now) : c.getCell(cell, now), now);
   }
 
   forget(key: string): void {
     const s = this.slots.get(key);
-    if (s) s.until = -Infinity;
+    if (s) {
+      s.until = -Infinity;
+      s.absent = false;
+    }
   }
 
   private live(s: SlowSlot, now: number): boolean {
@@ -141,7 +154,7 @@ async function asExcess(c: CounterStore, slow: SlowCounters, [seenKey, bannedKey
 /** Messages in the sliding 30 s window, approximated from two aligned buckets (the previous one weighted by overlap). */
 export async function burstCount(c: CounterStore, k: AccountKeys, now: number, current: number | null): Promise<number> {
   const cur = current ?? (await c.get(k.burst, now));
-  const prev = await c.get(k.burstPrev, now);
+  const prev = await c.get(burstPrevKey(k), now);
   const overlap = 1 - (now - k.bucket * 30_000) / 30_000;
   return cur + Math.floor(prev * overlap);
 }

@@ -26,6 +26,34 @@ describe('shield send fast path', () => {
     assert.equal(syncStore(asyncOnly(m)), null);
   });
 
+  it('a second shield on the same memory store still sees the first one\'s burst counts (no claim, so it looks them up)', async () => {
+    const first = testShield();
+    const second = new Shield({ config: first.config, counters: first.counters, bans: first.bans, clock: first.clock });
+    const account = { accountId: 7, createdAt: first.clock.now() - 40 * DAY, phone: '+393331234567' };
+    const send = (s: Shield) => s.send({ account, network: homeNet(), client: { client: 'official', lang: 'it-IT' }, recipientIds: [8], strangerIds: [] });
+    first.clock.advance(30_000 - (first.clock.now() % 30_000) + 1000);
+    await send(second);
+    // Two buckets later, near its end, the first shield counts a burst the second shield's record never saw.
+    first.clock.advance(2 * 30_000 + 27_000);
+    for (let i = 0; i < 20; i++) await send(first.shield);
+    first.clock.advance(4000);
+    const v = await send(second);
+    assert.deepEqual(v.top[0], { signal: 'burst_30s', value: 11, points: 66 }, 'previous bucket 20 × overlap 0.9, + 1 now, − 8 allowed');
+  });
+
+  it('counts the previous bucket after a non-send event moved the account\'s record back in time', async () => {
+    const t = testShield();
+    const account = { accountId: 7, createdAt: t.clock.now() - 40 * DAY, phone: '+393331234567' };
+    const send = (at: number) => t.shield.send({ account, network: homeNet(), client: { client: 'official', lang: 'it-IT' }, recipientIds: [8], strangerIds: [], at });
+    const start = t.clock.now() - (t.clock.now() % 30_000) + 60_000;
+    for (let i = 0; i < 12; i++) await send(start + 29_000);
+    await send(start + 31_000);
+    // An event stamped in the previous bucket (a late block) visits it again without sending.
+    await t.shield.blocked({ blockerId: 9, blockedId: 7, blockerCreatedAt: start - 90 * DAY, at: start + 29_500 });
+    const v = await send(start + 32_000);
+    assert.deepEqual(v.top[0], { signal: 'burst_30s', value: 5, points: 30 }, '2 now + 12 × overlap 0.93, − 8 allowed');
+  });
+
   it('gives the same verdicts as the async path on a mixed script (bulk, groups, reports, blocks, forgiveness)', async () => {
     const fast = testShield();
     const counters = new MemoryCounterStore();
@@ -38,6 +66,8 @@ describe('shield send fast path', () => {
     const client = { client: 'official' as const, lang: 'de-DE' };
     for (let i = 0; i < 400; i++) {
       fast.clock.advance(i % 50 === 0 ? 70_000 : 400);
+      // Sweeps drop expired keys and unused empty cells under the fast path's held records.
+      if (i % 40 === 39) assert.equal(await fast.counters.sweep(fast.clock.now()), await counters.sweep(fast.clock.now()));
       const a = accounts[i % 4]!;
       const to = [100 + (i % 37)];
       const network = homeNet({ asn: 3269 + (i % 3), vpn: i % 5 === 0 });

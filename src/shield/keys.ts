@@ -1,4 +1,5 @@
-import type { CounterStore, SyncCounterStore } from './types.js';
+import type { CounterCell, CounterStore, SyncCounterStore } from './types.js';
+import type { PhoneFacts } from './signals/phone.js';
 
 /**
  * Counter keys and windows: the shield's whole memory. Every key expires; none holds content or an
@@ -9,6 +10,9 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 export const MONTH = 30 * DAY;
+
+/** 30 s burst buckets in a day (a day's first bucket is day × this). */
+const BUCKETS_PER_DAY = DAY / (30 * SECOND);
 
 /** Aligned bucket index of `now` for a window size. */
 export function bucket(now: number, size: number): number {
@@ -56,6 +60,14 @@ export interface SlowSlot {
   until: number;
   /** SlowCounters generation the slot belongs to (a cleared cache makes held slots stale). */
   gen: number;
+  /** The key's cell in a synchronous store (fast path); looked up again once dead. */
+  cell: CounterCell | null;
+  /**
+   * The last store read found no entry and nothing was written since (SlowCounters.forget clears it: the
+   * Shield forgets a key before and after writing it). On a store claimed by the Shield, a refresh then
+   * skips the lookup; for keys written without a forget (an AS's accounts seen) it does not.
+   */
+  absent: boolean;
 }
 
 /** A block's registrations key and its held slot. */
@@ -72,27 +84,66 @@ export interface AsKeys {
   bannedSlot: SlowSlot | null;
 }
 
-/** One account's key strings for the current day and 30 s bucket. */
+/**
+ * One account's keys for the current day and 30 s bucket, and the send path's per-account record
+ * (fast-path.ts). On a synchronous store the record holds the cells of its keys, so a send reaches its
+ * counters without building key strings or looking them up in the store's maps (null: not found or not
+ * looked up yet; a dead cell — dropped by a sweep — is looked up again); a key change (new day, bucket)
+ * drops the cells of the keys that changed. Fields a send reads come first: they share a few cache lines.
+ */
 export interface AccountKeys {
   acct: number;
-  epoch: number;
+  day: number;
+  bucket: number;
+  burstCell: CounterCell | null;
+  burstPrevCell: CounterCell | null;
+  /**
+   * The previous bucket's burst key cannot exist: this cache saw every send of the account since before
+   * that bucket and none fell in it (on a store claimed by the send path; see KeyCache.account).
+   */
+  burstPrevEmpty: boolean;
+  /** Today's stranger set cannot exist unless strangersCell holds it (same reasoning, per day). */
+  strangersEmpty: boolean;
+  /** Highest bucket the record reached, and the highest bucket the cache had seen when it was created. */
+  maxBucket: number;
+  since: number;
+  /** The record had never reached its current bucket before this visit (time can step back: `at`). */
+  firstVisit: boolean;
+  sentDayCell: CounterCell | null;
+  strangersCell: CounterCell | null;
   /** When the epoch was last read (the send path trusts it for EPOCH_TRUST_MS; see Shield.forgive). */
   epochAt: number;
-  reporters: string;
-  reportWeight: string;
-  blockers: string;
-  blockWeight: string;
+  epoch: number;
+  epochCell: CounterCell | null;
+  /** The epoch key had no entry at the last read and staleEpoch was not called since (as SlowSlot.absent). */
+  epochAbsent: boolean;
   /** Held SlowCounters slots of reportWeight / blockWeight (null after an epoch change). */
   reportSlot: SlowSlot | null;
   blockSlot: SlowSlot | null;
-  day: number;
+  /** The identity facts of the last send and what they gave (pure functions of them, kept to skip their caches' lookups). */
+  phoneOf: string | null | undefined;
+  phoneFacts: PhoneFacts | null;
+  langOf: string | null | undefined;
+  langNet: string | null | undefined;
+  langPhone: string | null | undefined;
+  langValue: number;
+  blockOf: string | undefined;
+  blockKeys: BlockKeys | null;
+  asnOf: number | undefined;
+  asKeys: AsKeys | null;
+  behaviourTodayCell: CounterCell | null;
+  behaviourYesterdayCell: CounterCell | null;
+  burst: string;
+  /** Built on first use (burstPrevKey): the send path rarely needs it. */
+  burstPrev: string;
   sentDay: string;
   strangersDay: string;
   behaviourToday: string;
   behaviourYesterday: string;
-  bucket: number;
-  burst: string;
-  burstPrev: string;
+  reporters: string;
+  reportWeight: string;
+  blockers: string;
+  blockWeight: string;
 }
 
 /**
@@ -103,12 +154,19 @@ export class KeyCache {
   private readonly accounts = new Map<number, AccountKeys>();
   private readonly blocks = new Map<string, BlockKeys>();
   private readonly ases = new Map<number, AsKeys>();
+  /** Highest 30 s bucket any record reached (KeyCache.account). */
+  private maxBucket = -Infinity;
 
   account(acct: number, now: number): AccountKeys {
     let k = this.accounts.get(acct);
     if (!k) {
       if (this.accounts.size >= 200_000) this.accounts.clear();
-      k = { acct, epoch: -1, epochAt: -Infinity, reporters: '', reportWeight: '', blockers: '', blockWeight: '', reportSlot: null, blockSlot: null, day: -1, sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', bucket: -1, burst: '', burstPrev: '' };
+      k = {
+        acct, day: -1, bucket: -1, burstCell: null, burstPrevCell: null, burstPrevEmpty: false, strangersEmpty: false, maxBucket: -Infinity, since: this.maxBucket, firstVisit: false, sentDayCell: null, strangersCell: null, epochAt: -Infinity, epoch: -1, epochCell: null, epochAbsent: false, reportSlot: null, blockSlot: null,
+        phoneOf: undefined, phoneFacts: null, langOf: undefined, langNet: undefined, langPhone: undefined, langValue: 0, blockOf: undefined, blockKeys: null, asnOf: undefined, asKeys: null,
+        behaviourTodayCell: null, behaviourYesterdayCell: null,
+        burst: '', burstPrev: '', sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', reporters: '', reportWeight: '', blockers: '', blockWeight: '',
+      };
       this.accounts.set(acct, k);
     }
     const day = bucket(now, DAY);
@@ -118,12 +176,26 @@ export class KeyCache {
       k.strangersDay = K.strangersDay(acct, day);
       k.behaviourToday = K.behaviourDay(acct, day);
       k.behaviourYesterday = K.behaviourDay(acct, day - 1);
+      k.sentDayCell = k.strangersCell = k.behaviourTodayCell = k.behaviourYesterdayCell = null;
+      // The day's first bucket: neither this record nor (after `since`) an earlier one reached it.
+      const first = day * BUCKETS_PER_DAY;
+      k.strangersEmpty = first > k.since && first > k.maxBucket;
     }
     const b = bucket(now, 30 * SECOND);
     if (k.bucket !== b) {
-      k.burstPrev = k.bucket === b - 1 ? k.burst : K.burst(acct, b - 1);
+      const next = k.bucket === b - 1;
+      // Every burst write goes through a record (the send paths call account() first), so a bucket this
+      // record never reached, or reached once and left without a send (no cell), holds nothing — unless
+      // an earlier record of the account (before a clear) reached it: only buckets after `since` are known.
+      k.burstPrevEmpty = b - 1 > k.since && (next ? k.burstCell === null && k.firstVisit : b - 1 > k.maxBucket);
+      k.firstVisit = b > k.maxBucket;
+      k.burstPrev = next ? k.burst : '';
+      k.burstPrevCell = next ? k.burstCell : null;
       k.burst = K.burst(acct, b);
+      k.burstCell = null;
       k.bucket = b;
+      if (b > k.maxBucket) k.maxBucket = b;
+      if (b > this.maxBucket) this.maxBucket = b;
     }
     return k;
   }
@@ -137,16 +209,29 @@ export class KeyCache {
     return setEpoch(k, await c.get(K.epoch(k.acct), now), now);
   }
 
-  /** withEpoch on a synchronous store (the send path's fast path, fast-path.ts). */
-  withEpochSync(c: SyncCounterStore, k: AccountKeys, now: number, fresh: boolean): AccountKeys {
+  /**
+   * withEpoch on a synchronous store, through the record's epoch cell (the send path's fast path,
+   * fast-path.ts). `exclusive`: the store is claimed by this Shield, so an epoch key found absent stays
+   * absent until forgive() (staleEpoch) — no lookup in between.
+   */
+  withEpochSync(c: SyncCounterStore, k: AccountKeys, now: number, fresh: boolean, exclusive: boolean): AccountKeys {
     if (!fresh && now - k.epochAt < EPOCH_TRUST_MS) return k;
-    return setEpoch(k, c.getSync(K.epoch(k.acct), now), now);
+    let cell = k.epochCell;
+    if (cell === null || cell.dead) {
+      if (exclusive && !fresh && k.epochAbsent && cell === null) return setEpoch(k, 0, now);
+      k.epochCell = cell = c.findCounter(K.epoch(k.acct));
+      k.epochAbsent = cell === null;
+    }
+    return setEpoch(k, cell === null ? 0 : c.getCell(cell, now), now);
   }
 
   /** Forces the next withEpoch to read (after this instance changed the epoch). */
   staleEpoch(acct: number): void {
     const k = this.accounts.get(acct);
-    if (k) k.epochAt = -Infinity;
+    if (k) {
+      k.epochAt = -Infinity;
+      k.epochAbsent = false;
+    }
   }
 
   registrations(block: string): string {
@@ -175,6 +260,12 @@ export class KeyCache {
     }
     return keys;
   }
+}
+
+/** The previous 30 s bucket's burst key (built on first use). */
+export function burstPrevKey(k: AccountKeys): string {
+  if (k.burstPrev === '') k.burstPrev = K.burst(k.acct, k.bucket - 1);
+  return k.burstPrev;
 }
 
 function setEpoch(k: AccountKeys, epoch: number, now: number): AccountKeys {

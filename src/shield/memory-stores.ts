@@ -1,14 +1,26 @@
-import type { AccountBan, BanStore, CounterStore, SyncCounterStore } from './types.js';
+import type { AccountBan, BanStore, CounterCell, CounterStore, SyncCounterStore } from './types.js';
 
 /**
  * In-memory CounterStore (tests, the simulation, single-process servers without SQL counters).
  * Windows are fixed: a key's window starts at its first increment (or first set member) and lasts
  * ttlMs; once `now` passes the end the key reads as zero/empty and the next write starts a new window.
  * The SQL store (sql-counter-store.ts) follows the same semantics.
+ *
+ * Every key is one cell object (CounterCell), reset in place when a new window starts, so the send path
+ * can hold an account's cells in its key record (keys.ts) and reach them without a lookup in these maps
+ * of millions of keys (the lookups were a third of the send path's time). `sweep` is the only thing that
+ * removes cells, and marks them dead so holders look them up again. Reads never create a cell, so the
+ * maps hold only keys that were written (a Map insert is what grows and rehashes these big tables).
  */
 export class MemoryCounterStore implements CounterStore, SyncCounterStore {
-  private readonly counts = new Map<string, { n: number; expiresAt: number }>();
-  private readonly sets = new Map<string, { members: Set<string>; expiresAt: number }>();
+  private readonly counts = new Map<string, CounterCell>();
+  private readonly sets = new Map<string, CounterCell>();
+  private claimed = false;
+
+  claim(): boolean {
+    if (this.claimed || this.counts.size > 0 || this.sets.size > 0) return false;
+    return (this.claimed = true);
+  }
 
   async increment(key: string, by: number, ttlMs: number, now: number): Promise<number> {
     return this.incrementSync(key, by, ttlMs, now);
@@ -16,13 +28,7 @@ export class MemoryCounterStore implements CounterStore, SyncCounterStore {
 
   /** Synchronous forms (SyncCounterStore): the shield's send path uses them when the store is this one. */
   incrementSync(key: string, by: number, ttlMs: number, now: number): number {
-    const e = this.counts.get(key);
-    if (!e || e.expiresAt <= now) {
-      this.counts.set(key, { n: by, expiresAt: now + ttlMs });
-      return by;
-    }
-    e.n += by;
-    return e.n;
+    return this.incrementCell(this.counterCell(key), by, ttlMs, now);
   }
 
   async get(key: string, now: number): Promise<number> {
@@ -31,7 +37,7 @@ export class MemoryCounterStore implements CounterStore, SyncCounterStore {
 
   getSync(key: string, now: number): number {
     const e = this.counts.get(key);
-    return e && e.expiresAt > now ? e.n : 0;
+    return e === undefined ? 0 : this.getCell(e, now);
   }
 
   async addToSet(key: string, member: string, ttlMs: number, now: number): Promise<number> {
@@ -39,13 +45,7 @@ export class MemoryCounterStore implements CounterStore, SyncCounterStore {
   }
 
   addToSetSync(key: string, member: string, ttlMs: number, now: number): number {
-    let e = this.sets.get(key);
-    if (!e || e.expiresAt <= now) {
-      e = { members: new Set(), expiresAt: now + ttlMs };
-      this.sets.set(key, e);
-    }
-    e.members.add(member);
-    return e.members.size;
+    return this.addToSetCell(this.setCell(key), member, ttlMs, now);
   }
 
   async setSize(key: string, now: number): Promise<number> {
@@ -54,20 +54,78 @@ export class MemoryCounterStore implements CounterStore, SyncCounterStore {
 
   setSizeSync(key: string, now: number): number {
     const e = this.sets.get(key);
-    return e && e.expiresAt > now ? e.members.size : 0;
+    return e === undefined ? 0 : this.setSizeCell(e, now);
   }
 
+  counterCell(key: string): CounterCell {
+    let e = this.counts.get(key);
+    if (e === undefined) this.counts.set(key, (e = newCell(key)));
+    return e;
+  }
+
+  setCell(key: string): CounterCell {
+    let e = this.sets.get(key);
+    if (e === undefined) this.sets.set(key, (e = newCell(key)));
+    return e;
+  }
+
+  findCounter(key: string): CounterCell | null {
+    return this.counts.get(key) ?? null;
+  }
+
+  findSet(key: string): CounterCell | null {
+    return this.sets.get(key) ?? null;
+  }
+
+  incrementCell(e: CounterCell, by: number, ttlMs: number, now: number): number {
+    if (e.expiresAt <= now) {
+      e.n = by;
+      e.expiresAt = now + ttlMs;
+      return by;
+    }
+    return (e.n += by);
+  }
+
+  getCell(e: CounterCell, now: number): number {
+    return e.expiresAt > now ? e.n : 0;
+  }
+
+  addToSetCell(e: CounterCell, member: string, ttlMs: number, now: number): number {
+    let m = e.members;
+    if (e.expiresAt <= now || m === null) {
+      e.members = m = new Set();
+      e.expiresAt = now + ttlMs;
+    }
+    m.add(member);
+    return m.size;
+  }
+
+  setSizeCell(e: CounterCell, now: number): number {
+    return e.expiresAt > now && e.members !== null ? e.members.size : 0;
+  }
+
+  /** Drops expired keys (marking their cells dead); returns how many went. */
   async sweep(now: number): Promise<number> {
     let removed = 0;
-    for (const [k, e] of this.counts) if (e.expiresAt <= now && this.counts.delete(k)) removed++;
-    for (const [k, e] of this.sets) if (e.expiresAt <= now && this.sets.delete(k)) removed++;
+    for (const map of [this.counts, this.sets]) {
+      for (const [k, e] of map) {
+        if (e.expiresAt > now) continue;
+        map.delete(k);
+        e.dead = true;
+        removed++;
+      }
+    }
     return removed;
   }
 
-  /** Live keys (tests, bench memory report). */
+  /** Keys not swept yet (tests, bench memory report). */
   get size(): number {
     return this.counts.size + this.sets.size;
   }
+}
+
+function newCell(key: string): CounterCell {
+  return { key, n: 0, members: null, expiresAt: -Infinity, dead: false };
 }
 
 /** In-memory BanStore (tests and the simulation; the server persists bans in SQL). */

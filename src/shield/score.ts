@@ -13,6 +13,32 @@ const TOP = 3;
  * 'allow' and shadowBan says what would have happened.
  */
 export function scoreVerdict(values: SignalValues, weights: Readonly<Record<SignalName, number>>, threshold: number, shadowed: (reason: BanReason) => boolean): Verdict {
+  for (let i = 0; i < SIGNAL_NAMES.length; i++) {
+    const name = SIGNAL_NAMES[i]!;
+    valueScratch[i] = values[name] ?? 0;
+    weightScratch[i] = weights[name];
+  }
+  return scoreSignals(valueScratch, weightScratch, threshold, shadowed);
+}
+
+/** Index of each signal in SIGNAL_NAMES: the send path keeps signal values in a Float64Array by it. */
+export const SIGNAL_INDEX = Object.fromEntries(SIGNAL_NAMES.map((name, i) => [name, i])) as Record<SignalName, number>;
+
+/** Weights as an array in SIGNAL_NAMES order (for scoreSignals). */
+export function weightArray(weights: Readonly<Record<SignalName, number>>): Float64Array {
+  return Float64Array.from(SIGNAL_NAMES, (name) => weights[name]);
+}
+
+/** Signal values as an array in SIGNAL_NAMES order (absent ones 0: they score alike), for scoreSignals. */
+export function signalArray(values: SignalValues): Float64Array {
+  return Float64Array.from(SIGNAL_NAMES, (name) => values[name] ?? 0);
+}
+
+/**
+ * scoreVerdict over values and weights in SIGNAL_NAMES order (the send path fills such an array rather
+ * than an object, whose keyed reads by signal name were a cost of their own).
+ */
+export function scoreSignals(values: Float64Array, weights: Float64Array, threshold: number, shadowed: (reason: BanReason) => boolean): Verdict {
   // Runs on every message: fixed scratch arrays instead of a Map, an array of every contribution and a
   // sort. Same results: the top three are kept by insertion in signal order, ties staying first (as the
   // stable sort did), and the reasons are visited in first-contribution order (as the Map iterated).
@@ -22,10 +48,9 @@ export function scoreVerdict(values: SignalValues, weights: Readonly<Record<Sign
   byReason.fill(0);
   present.fill(0);
   for (let i = 0; i < SIGNAL_NAMES.length; i++) {
-    const name = SIGNAL_NAMES[i]!;
-    const value = values[name];
+    const value = values[i]!;
     if (!value) continue;
-    const points = value * weights[name];
+    const points = value * weights[i]!;
     if (points === 0) continue;
     score += points;
     const r = REASON_OF[i]!;
@@ -65,7 +90,9 @@ export function scoreVerdict(values: SignalValues, weights: Readonly<Record<Sign
 
 /** Index into BAN_REASONS of each signal's reason, in SIGNAL_NAMES order. */
 const REASON_OF = SIGNAL_NAMES.map((name) => BAN_REASONS.indexOf(SIGNALS[name].reason));
-// Scratch space of scoreVerdict (synchronous, so one set per process is enough).
+// Scratch space of scoreVerdict and scoreSignals (synchronous, so one set per process is enough).
+const valueScratch = new Float64Array(SIGNAL_NAMES.length);
+const weightScratch = new Float64Array(SIGNAL_NAMES.length);
 const byReason = new Float64Array(BAN_REASONS.length);
 const present = new Uint8Array(BAN_REASONS.length);
 const order = new Uint8Array(BAN_REASONS.length);

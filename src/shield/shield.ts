@@ -4,8 +4,8 @@ import { AppError } from '../kernel/errors.js';
 import { randomBytes } from 'node:crypto';
 import { keyedHash, addressBlock } from './hash.js';
 import { K, KeyCache, HOUR, DAY, MONTH, bucket, UNSOLICITED } from './keys.js';
-import { scoreVerdict } from './score.js';
-import { resolveWeights, type BanReason, type SignalName } from './weights.js';
+import { scoreSignals, scoreVerdict, signalArray, weightArray } from './score.js';
+import { resolveWeights, SIGNAL_NAMES, type BanReason, type SignalName } from './weights.js';
 import { evaluate, burstCount, SlowCounters, type Subject } from './evaluate.js';
 import { reporterWeight } from './signals/spam-reports.js';
 import { scoreSendSync, syncStore, type SendContext, type SendScore } from './fast-path.js';
@@ -40,7 +40,7 @@ export class Shield {
     // report-ledger entries then stop matching after a restart (the server passes a persisted one).
     this.secret = deps.secret || deps.config.secret || randomBytes(32).toString('base64url');
     this.fast = syncStore(deps.counters);
-    this.ctx = { config: deps.config, weights: this.weights, slow: this.slow, keys: this.keys, sessions: this.sessions };
+    this.ctx = { config: deps.config, weights: this.weights, weightArray: weightArray(this.weights), values: new Float64Array(SIGNAL_NAMES.length), slow: this.slow, keys: this.keys, exclusive: this.fast?.claim() ?? false, sessions: this.sessions };
   }
 
   /** Address → facts through the configured intel (country null, no lists when there is none). */
@@ -64,8 +64,12 @@ export class Shield {
   async register(facts: RegisterFacts): Promise<Verdict> {
     const now = facts.at ?? this.deps.clock.now();
     const c = this.deps.counters;
-    if (facts.network.blockHash) await c.increment(K.registrations(facts.network.blockHash), 1, HOUR, now);
-    if (facts.network.blockHash) this.slow.forget(K.registrations(facts.network.blockHash));
+    if (facts.network.blockHash) {
+      // Forgotten before and after the write: no send in between may keep a cached read of it.
+      this.slow.forget(K.registrations(facts.network.blockHash));
+      await c.increment(K.registrations(facts.network.blockHash), 1, HOUR, now);
+      this.slow.forget(K.registrations(facts.network.blockHash));
+    }
     return this.arrive('register', facts.account, facts.network, facts.client, now);
   }
 
@@ -81,12 +85,12 @@ export class Shield {
     const r = this.fast ? scoreSendSync(this.ctx, this.fast, facts, now) : await this.scoreSend(facts, now);
     if (!r) return this.allow();
     // Below the threshold the first verdict is final (shadow mode only matters for would-be bans).
-    if (r.verdict.action !== 'ban') return r.verdict;
+    if (!('subject' in r)) return r;
     return this.decide('send', r.subject, r.values, now);
   }
 
   /** scoreSendSync on an async store (SQL): counts the message and scores it; null when disabled. */
-  private async scoreSend(facts: SendFacts, now: number): Promise<SendScore | null> {
+  private async scoreSend(facts: SendFacts, now: number): Promise<Verdict | SendScore | null> {
     const c = this.deps.counters;
     const acct = facts.account.accountId;
     const k = this.keys.account(acct, now);
@@ -112,9 +116,10 @@ export class Shield {
     const counts = { burst, sentToday, strangersToday };
     let values = await evaluate(c, this.slow, this.keys, subject, now, counts);
     const verdict = scoreVerdict(values, this.weights, this.deps.config.threshold, () => false);
+    if (verdict.action !== 'ban') return verdict;
     // A would-be ban is confirmed on fresh counters: the cached ones may predate a forgiveness elsewhere.
-    if (verdict.action === 'ban') values = await evaluate(c, this.slow, this.keys, subject, now, { ...counts, fresh: true });
-    return { subject, values, verdict };
+    values = await evaluate(c, this.slow, this.keys, subject, now, { ...counts, fresh: true });
+    return { subject, values: signalArray(values), verdict };
   }
 
   /** Called after a message was delivered: records keyed hashes for the report ledger (expire after reportTtlDays). */
@@ -140,6 +145,7 @@ export class Shield {
       counted = (await c.addToSet(k.reporters, String(facts.reporterId), MONTH, now)) > before;
       if (counted) {
         const w = reporterWeight(delivered >= UNSOLICITED, facts.reporterCreatedAt === undefined ? null : now - facts.reporterCreatedAt);
+        this.slow.forget(k.reportWeight);
         await c.increment(k.reportWeight, Math.round(w * 100), MONTH, now);
         this.slow.forget(k.reportWeight);
       }
@@ -148,7 +154,7 @@ export class Shield {
     if (!counted || !facts.reported || !this.deps.config.enabled) return { counted, verdict: null };
     const remembered = this.sessions.get(facts.reportedId);
     const subject: Subject = { ...facts.reported, network: remembered?.network ?? null, client: remembered?.client ?? null };
-    return { counted, verdict: await this.decide('report', subject, await evaluate(c, this.slow, this.keys, subject, now, null), now) };
+    return { counted, verdict: await this.decide('report', subject, signalArray(await evaluate(c, this.slow, this.keys, subject, now, null)), now) };
   }
 
   /** The blocker blocked the blocked account (counted once per distinct blocker; scored at its next event). */
@@ -159,6 +165,7 @@ export class Shield {
     const before = await c.setSize(k.blockers, now);
     if ((await c.addToSet(k.blockers, String(facts.blockerId), MONTH, now)) > before) {
       const w = reporterWeight(true, facts.blockerCreatedAt === undefined ? null : now - facts.blockerCreatedAt);
+      this.slow.forget(k.blockWeight);
       await c.increment(k.blockWeight, Math.round(w * 100), MONTH, now);
       this.slow.forget(k.blockWeight);
     }
@@ -177,6 +184,7 @@ export class Shield {
    */
   async forgive(accountId: number, at?: number): Promise<void> {
     const now = at ?? this.deps.clock.now();
+    this.keys.staleEpoch(accountId);
     await this.deps.counters.increment(K.epoch(accountId), 1, 365 * DAY, now);
     this.keys.staleEpoch(accountId);
   }
@@ -193,11 +201,12 @@ export class Shield {
     if (network.asn != null) await this.deps.counters.addToSet(K.asSeen(network.asn), String(account.accountId), MONTH, now);
     if (!this.deps.config.enabled) return this.allow();
     const subject: Subject = { ...account, network, client };
-    return this.decide(event, subject, await evaluate(this.deps.counters, this.slow, this.keys, subject, now, null), now);
+    return this.decide(event, subject, signalArray(await evaluate(this.deps.counters, this.slow, this.keys, subject, now, null)), now);
   }
 
-  private async decide(event: ShieldEvent, s: Subject, values: Awaited<ReturnType<typeof evaluate>>, now: number): Promise<Verdict> {
-    const v = scoreVerdict(values, this.weights, this.deps.config.threshold, (r: BanReason) => this.isShadow(r));
+  /** `values` in SIGNAL_NAMES order; read before the first await (the send path passes its scratch array). */
+  private async decide(event: ShieldEvent, s: Subject, values: Float64Array, now: number): Promise<Verdict> {
+    const v = scoreSignals(values, this.ctx.weightArray, this.deps.config.threshold, (r: BanReason) => this.isShadow(r));
     // Already banned (a report arriving while an appeal is pending): keep that ban and its appeal as they are.
     if (v.action === 'ban' && (await this.deps.bans.get(s.accountId))) return v;
     if (v.action === 'ban' || v.shadowBan) this.deps.metrics?.verdict(event, v);
@@ -205,8 +214,10 @@ export class Shield {
       await this.deps.bans.ban({ accountId: s.accountId, reason: v.reason!, top: v.top, bannedAt: now, expiresAt: null });
       // Only enforced bans feed the AS reputation: shadow rules must change nothing.
       if (s.network?.asn != null) {
-        await this.deps.counters.addToSet(K.asBanned(s.network.asn), String(s.accountId), MONTH, now);
-        this.slow.forget(K.asBanned(s.network.asn));
+        const banned = this.keys.asKeys(s.network.asn).banned;
+        this.slow.forget(banned);
+        await this.deps.counters.addToSet(banned, String(s.accountId), MONTH, now);
+        this.slow.forget(banned);
       }
     }
     return v;

@@ -62,15 +62,54 @@ export interface CounterStore {
 }
 
 /**
+ * An in-process store's own entry for one key, held by reference so the send path reaches a counter
+ * without building its key string or looking it up (SyncCounterStore.counterCell/findCounter…). A cell
+ * is reset in place when a new window starts and stays the key's entry until a sweep drops it, which
+ * sets `dead`: a holder then looks the key up again.
+ */
+export interface CounterCell {
+  readonly key: string;
+  /** Count of a counter. */
+  n: number;
+  /** Members of a set (null until the set's first window). */
+  members: Set<string> | null;
+  /** End of the current window (exclusive); −Infinity until the first write. */
+  expiresAt: number;
+  /** Dropped from the store by a sweep: look the key up again. */
+  dead: boolean;
+}
+
+/**
  * Optional synchronous twin of CounterStore for in-process stores (MemoryCounterStore implements it):
  * the send path then scores without a promise and a microtask per counter, which was most of its
- * cost. Same semantics as the async methods; a store without it takes the async path.
+ * cost, and through held cells without a Map lookup per counter. Same semantics as the async
+ * methods; a store without it takes the async path.
  */
 export interface SyncCounterStore {
   incrementSync(key: string, by: number, ttlMs: number, now: number): number;
   getSync(key: string, now: number): number;
   addToSetSync(key: string, member: string, ttlMs: number, now: number): number;
   setSizeSync(key: string, now: number): number;
+  /**
+   * Reserves the store for one Shield: true for the first caller when the store holds no key yet. The
+   * claimant is then the store's only writer, so it knows which keys cannot exist — burst and stranger
+   * keys only its send path writes, keys it found absent and has not written since — and skips looking
+   * them up (keys.ts, evaluate.ts SlowCounters). Nothing else may write to a claimed store.
+   */
+  claim(): boolean;
+  /** The counter entry of key, created when absent: for a write that follows at once. */
+  counterCell(key: string): CounterCell;
+  /** The set entry of key, created when absent: for a write that follows at once. */
+  setCell(key: string): CounterCell;
+  /** The counter entry of key, or null (nothing is created: reads of absent keys leave no trace). */
+  findCounter(key: string): CounterCell | null;
+  /** The set entry of key, or null. */
+  findSet(key: string): CounterCell | null;
+  /** incrementSync / getSync / addToSetSync / setSizeSync on a cell that is not dead. */
+  incrementCell(cell: CounterCell, by: number, ttlMs: number, now: number): number;
+  getCell(cell: CounterCell, now: number): number;
+  addToSetCell(cell: CounterCell, member: string, ttlMs: number, now: number): number;
+  setSizeCell(cell: CounterCell, now: number): number;
 }
 
 export interface AccountBan {
