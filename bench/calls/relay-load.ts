@@ -99,7 +99,17 @@ export async function relayLoadStep(opts: { calls: number; seconds: number; fres
   let setupFailures = 0;
   // Set up in small batches: coturn answers Allocate quickly, but 2×N at once would only measure our socket count.
   for (let i = 0; i < opts.calls; i += 20) {
-    const batch = await Promise.allSettled(Array.from({ length: Math.min(20, opts.calls - i) }, () => openCall(opts.freshRelay)));
+    // A lost UDP Allocate under load is retried like a client would (3 tries); only then it counts as failed.
+    const open = async (): Promise<LoadCall> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await openCall(opts.freshRelay);
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+    };
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(20, opts.calls - i) }, () => open()));
     for (const r of batch) if (r.status === 'fulfilled') calls.push(r.value);
       else setupFailures++;
   }

@@ -1,6 +1,6 @@
 import type { ClientFacts, CounterStore, NetworkFacts, SyncCounterStore } from './types.js';
 import type { SignalValues } from './score.js';
-import { burstPrevKey, type AccountKeys, type KeyCache, type SlowSlot } from './keys.js';
+import { behaviourKeys, burstPrevKey, type AccountKeys, type KeyCache, type SlowSlot } from './keys.js';
 import { accountAge } from './signals/account-age.js';
 import { burst30s } from './signals/burst.js';
 import { strangersDay } from './signals/strangers.js';
@@ -50,7 +50,8 @@ export async function evaluate(c: CounterStore, slow: SlowCounters, keys: KeyCac
   v.strangers_day = strangersDay(counts.strangersToday);
   // Behaviour only matters once enough was sent today: skip the reads before (the hot path).
   if (noClientBehaviour(counts.sentToday, 0) > 0) {
-    const behaviour = (await c.get(k.behaviourToday, now)) + (await c.get(k.behaviourYesterday, now));
+    const b = behaviourKeys(k);
+    const behaviour = (await c.get(b.behaviourToday, now)) + (await c.get(b.behaviourYesterday, now));
     v.no_client_behaviour = noClientBehaviour(counts.sentToday, behaviour);
   }
   v.spam_reports = spamReports((await slow.read(c, k.reportWeight, now, fresh)) / 100);
@@ -102,7 +103,12 @@ export class SlowCounters {
 
   /** The live slot for key, reusing `held` while it is current: the send path skips the Map lookup. */
   hold(held: SlowSlot | null, key: string): SlowSlot {
-    return held !== null && held.gen === this.gen ? held : this.slot(key);
+    return this.current(held) ?? this.slot(key);
+  }
+
+  /** `held` while it is current, else null (then `slot(key)`: the key is only needed in that case). */
+  current(held: SlowSlot | null): SlowSlot | null {
+    return held !== null && held.gen === this.gen ? held : null;
   }
 
   async read(c: CounterStore, key: string, now: number, fresh: boolean, set = false): Promise<number> {

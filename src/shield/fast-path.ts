@@ -2,7 +2,7 @@ import type { ClientFacts, CounterCell, CounterStore, NetworkFacts, SyncCounterS
 import type { SendFacts, ShieldConfig } from './facts.js';
 import type { AccountKeys, KeyCache } from './keys.js';
 import type { SignalName } from './weights.js';
-import { DAY, burstPrevKey } from './keys.js';
+import { DAY, behaviourKeys, burstPrevKey } from './keys.js';
 import { SIGNAL_INDEX, scoreSignals } from './score.js';
 import type { SlowCounters, Subject } from './evaluate.js';
 import { accountAge } from './signals/account-age.js';
@@ -132,33 +132,35 @@ function evaluateSync(
   v[S.unofficial_client] = unofficialClient(client);
   v[S.hosting_network] = hostingNetwork(net);
   v[S.vpn_network] = vpnNetwork(net);
-  if (k.phoneFacts === null || k.phoneOf !== phone) {
+  if (k.phoneOf !== phone) {
+    const p = phoneFacts(phone);
     k.phoneOf = phone;
-    k.phoneFacts = phoneFacts(phone);
+    k.phoneCountry = p.country;
+    k.phoneVoip = voipNumber(p);
   }
-  const p = k.phoneFacts;
   const netCountry = net?.country ?? null;
-  v[S.phone_network_country] = phoneNetworkCountry(p.country, netCountry);
-  v[S.voip_number] = voipNumber(p);
+  v[S.phone_network_country] = phoneNetworkCountry(k.phoneCountry, netCountry);
+  v[S.voip_number] = k.phoneVoip;
   const lang = client?.lang ?? null;
-  if (k.langOf !== lang || k.langNet !== netCountry || k.langPhone !== p.country) {
+  if (k.langOf !== lang || k.langNet !== netCountry || k.langPhone !== k.phoneCountry) {
     k.langOf = lang;
     k.langNet = netCountry;
-    k.langPhone = p.country;
-    k.langValue = langCountry(lang, netCountry, p.country);
+    k.langPhone = k.phoneCountry;
+    k.langValue = langCountry(lang, netCountry, k.phoneCountry);
   }
   v[S.lang_country] = k.langValue;
   v[S.burst_30s] = burst30s(burst);
   v[S.strangers_day] = strangersDay(strangersToday);
   if (noClientBehaviour(sentToday, 0) > 0) {
-    const today = (k.behaviourTodayCell = held(k.behaviourTodayCell) ?? c.findCounter(k.behaviourToday));
-    const yesterday = (k.behaviourYesterdayCell = held(k.behaviourYesterdayCell) ?? c.findCounter(k.behaviourYesterday));
+    const today = (k.behaviourTodayCell = held(k.behaviourTodayCell) ?? c.findCounter(behaviourKeys(k).behaviourToday));
+    const yesterday = (k.behaviourYesterdayCell = held(k.behaviourYesterdayCell) ?? c.findCounter(behaviourKeys(k).behaviourYesterday));
     const behaviour = (today === null ? 0 : c.getCell(today, now)) + (yesterday === null ? 0 : c.getCell(yesterday, now));
     v[S.no_client_behaviour] = noClientBehaviour(sentToday, behaviour);
   }
   // Held slots (keys.ts records) skip the cache's Map lookups; SlowCounters.hold re-fetches stale ones.
-  v[S.spam_reports] = spamReports(slow.readSync(c, (k.reportSlot = slow.hold(k.reportSlot, k.reportWeight)), now, fresh, false, exclusive) / 100);
-  v[S.blocks_received] = blocksReceived(slow.readSync(c, (k.blockSlot = slow.hold(k.blockSlot, k.blockWeight)), now, fresh, false, exclusive) / 100);
+  // (The key strings sit at the record's cold end: read only when a slot has to be fetched.)
+  v[S.spam_reports] = spamReports(slow.readSync(c, (k.reportSlot = slow.current(k.reportSlot) ?? slow.slot(k.reportWeight)), now, fresh, false, exclusive) / 100);
+  v[S.blocks_received] = blocksReceived(slow.readSync(c, (k.blockSlot = slow.current(k.blockSlot) ?? slow.slot(k.blockWeight)), now, fresh, false, exclusive) / 100);
   if (net?.blockHash) {
     if (k.blockKeys === null || k.blockOf !== net.blockHash) {
       k.blockOf = net.blockHash;

@@ -1,5 +1,4 @@
 import type { CounterCell, CounterStore, SyncCounterStore } from './types.js';
-import type { PhoneFacts } from './signals/phone.js';
 
 /**
  * Counter keys and windows: the shield's whole memory. Every key expires; none holds content or an
@@ -47,6 +46,9 @@ export const K = {
   ledger: (hash: string) => `sh:rl:${hash}`,
 };
 
+/** How far past the dense record array an id may be and still extend it (KeyCache). */
+const DENSE_GAP = 4096;
+
 /** How long the send path trusts an account's forgiveness epoch before reading it again. */
 export const EPOCH_TRUST_MS = 10 * MINUTE;
 
@@ -89,40 +91,42 @@ export interface AsKeys {
  * (fast-path.ts). On a synchronous store the record holds the cells of its keys, so a send reaches its
  * counters without building key strings or looking them up in the store's maps (null: not found or not
  * looked up yet; a dead cell — dropped by a sweep — is looked up again); a key change (new day, bucket)
- * drops the cells of the keys that changed. Fields a send reads come first: they share a few cache lines.
+ * drops the cells of the keys that changed. Fields a send reads come first: they share a few cache lines
+ * (a cold line costs about as much as the rest of the send's arithmetic).
  */
 export interface AccountKeys {
   acct: number;
   day: number;
   bucket: number;
   burstCell: CounterCell | null;
+  sentDayCell: CounterCell | null;
+  strangersCell: CounterCell | null;
+  /** Today's stranger set cannot exist unless strangersCell holds it (as burstPrevEmpty, per day). */
+  strangersEmpty: boolean;
   burstPrevCell: CounterCell | null;
   /**
    * The previous bucket's burst key cannot exist: this cache saw every send of the account since before
    * that bucket and none fell in it (on a store claimed by the send path; see KeyCache.account).
    */
   burstPrevEmpty: boolean;
-  /** Today's stranger set cannot exist unless strangersCell holds it (same reasoning, per day). */
-  strangersEmpty: boolean;
   /** Highest bucket the record reached, and the highest bucket the cache had seen when it was created. */
   maxBucket: number;
   since: number;
   /** The record had never reached its current bucket before this visit (time can step back: `at`). */
   firstVisit: boolean;
-  sentDayCell: CounterCell | null;
-  strangersCell: CounterCell | null;
+  burst: string;
+  /** Built on first use (burstPrevKey): the send path rarely needs it. */
+  burstPrev: string;
   /** When the epoch was last read (the send path trusts it for EPOCH_TRUST_MS; see Shield.forgive). */
   epochAt: number;
-  epoch: number;
-  epochCell: CounterCell | null;
-  /** The epoch key had no entry at the last read and staleEpoch was not called since (as SlowSlot.absent). */
-  epochAbsent: boolean;
   /** Held SlowCounters slots of reportWeight / blockWeight (null after an epoch change). */
   reportSlot: SlowSlot | null;
   blockSlot: SlowSlot | null;
   /** The identity facts of the last send and what they gave (pure functions of them, kept to skip their caches' lookups). */
   phoneOf: string | null | undefined;
-  phoneFacts: PhoneFacts | null;
+  phoneCountry: string | null;
+  /** voip_number of phoneOf. */
+  phoneVoip: number;
   langOf: string | null | undefined;
   langNet: string | null | undefined;
   langPhone: string | null | undefined;
@@ -131,15 +135,19 @@ export interface AccountKeys {
   blockKeys: BlockKeys | null;
   asnOf: number | undefined;
   asKeys: AsKeys | null;
+  // Above: what a send reads (a few cache lines); below: what it reads every few minutes or never.
+  epoch: number;
+  epochCell: CounterCell | null;
+  /** The epoch key had no entry at the last read and staleEpoch was not called since (as SlowSlot.absent). */
+  epochAbsent: boolean;
   behaviourTodayCell: CounterCell | null;
   behaviourYesterdayCell: CounterCell | null;
-  burst: string;
-  /** Built on first use (burstPrevKey): the send path rarely needs it. */
-  burstPrev: string;
   sentDay: string;
   strangersDay: string;
+  /** Built on first use (behaviourKeys): read only once enough was sent today. */
   behaviourToday: string;
   behaviourYesterday: string;
+  /** Built on first use (reportersKey, blockersKey): only reports and blocks write them. */
   reporters: string;
   reportWeight: string;
   blockers: string;
@@ -152,30 +160,45 @@ export interface AccountKeys {
  */
 export class KeyCache {
   private readonly accounts = new Map<number, AccountKeys>();
+  /**
+   * Records of small non-negative integer ids (database ids, the simulation's) by index: one array slot
+   * instead of a hash lookup (bucket and entry, two cold lines) on every send. Other ids use the Map.
+   */
+  private dense: (AccountKeys | undefined)[] = [];
+  private records = 0;
   private readonly blocks = new Map<string, BlockKeys>();
   private readonly ases = new Map<number, AsKeys>();
   /** Highest 30 s bucket any record reached (KeyCache.account). */
   private maxBucket = -Infinity;
 
   account(acct: number, now: number): AccountKeys {
-    let k = this.accounts.get(acct);
+    let k = this.find(acct);
     if (!k) {
-      if (this.accounts.size >= 200_000) this.accounts.clear();
+      if (this.records >= 200_000) {
+        this.accounts.clear();
+        this.dense = [];
+        this.records = 0;
+      }
       k = {
-        acct, day: -1, bucket: -1, burstCell: null, burstPrevCell: null, burstPrevEmpty: false, strangersEmpty: false, maxBucket: -Infinity, since: this.maxBucket, firstVisit: false, sentDayCell: null, strangersCell: null, epochAt: -Infinity, epoch: -1, epochCell: null, epochAbsent: false, reportSlot: null, blockSlot: null,
-        phoneOf: undefined, phoneFacts: null, langOf: undefined, langNet: undefined, langPhone: undefined, langValue: 0, blockOf: undefined, blockKeys: null, asnOf: undefined, asKeys: null,
-        behaviourTodayCell: null, behaviourYesterdayCell: null,
-        burst: '', burstPrev: '', sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', reporters: '', reportWeight: '', blockers: '', blockWeight: '',
+        acct, day: -1, bucket: -1, burstCell: null, sentDayCell: null, strangersCell: null, strangersEmpty: false, burstPrevCell: null, burstPrevEmpty: false,
+        maxBucket: -Infinity, since: this.maxBucket, firstVisit: false, burst: '', burstPrev: '', epochAt: -Infinity, reportSlot: null, blockSlot: null,
+        phoneOf: undefined, phoneCountry: null, phoneVoip: 0, langOf: undefined, langNet: undefined, langPhone: undefined, langValue: 0, blockOf: undefined, blockKeys: null, asnOf: undefined, asKeys: null,
+        epoch: -1, epochCell: null, epochAbsent: false, behaviourTodayCell: null, behaviourYesterdayCell: null,
+        sentDay: '', strangersDay: '', behaviourToday: '', behaviourYesterday: '', reporters: '', reportWeight: '', blockers: '', blockWeight: '',
       };
-      this.accounts.set(acct, k);
+      this.records++;
+      const d = this.dense;
+      if (Number.isInteger(acct) && acct >= 0 && acct < d.length + DENSE_GAP) {
+        while (d.length <= acct) d.push(undefined);
+        d[acct] = k;
+      } else this.accounts.set(acct, k);
     }
     const day = bucket(now, DAY);
     if (k.day !== day) {
       k.day = day;
       k.sentDay = K.sentDay(acct, day);
       k.strangersDay = K.strangersDay(acct, day);
-      k.behaviourToday = K.behaviourDay(acct, day);
-      k.behaviourYesterday = K.behaviourDay(acct, day - 1);
+      k.behaviourToday = k.behaviourYesterday = '';
       k.sentDayCell = k.strangersCell = k.behaviourTodayCell = k.behaviourYesterdayCell = null;
       // The day's first bucket: neither this record nor (after `since`) an earlier one reached it.
       const first = day * BUCKETS_PER_DAY;
@@ -227,11 +250,20 @@ export class KeyCache {
 
   /** Forces the next withEpoch to read (after this instance changed the epoch). */
   staleEpoch(acct: number): void {
-    const k = this.accounts.get(acct);
+    const k = this.find(acct);
     if (k) {
       k.epochAt = -Infinity;
       k.epochAbsent = false;
     }
+  }
+
+  private find(acct: number): AccountKeys | undefined {
+    if (acct >= 0 && acct < this.dense.length && Number.isInteger(acct)) {
+      const k = this.dense[acct];
+      if (k !== undefined) return k;
+    }
+    // (An id kept in the Map before the array grew past it is still found there.)
+    return this.accounts.size === 0 ? undefined : this.accounts.get(acct);
   }
 
   registrations(block: string): string {
@@ -262,6 +294,27 @@ export class KeyCache {
   }
 }
 
+/** The account's typing/read keys of today and yesterday (built on first use). */
+export function behaviourKeys(k: AccountKeys): AccountKeys {
+  if (k.behaviourToday === '') {
+    k.behaviourToday = K.behaviourDay(k.acct, k.day);
+    k.behaviourYesterday = K.behaviourDay(k.acct, k.day - 1);
+  }
+  return k;
+}
+
+/** The account's reporters set key in its current epoch (built on first use). */
+export function reportersKey(k: AccountKeys): string {
+  if (k.reporters === '') k.reporters = K.reporters(k.acct, k.epoch);
+  return k.reporters;
+}
+
+/** The account's blockers set key in its current epoch (built on first use). */
+export function blockersKey(k: AccountKeys): string {
+  if (k.blockers === '') k.blockers = K.blockers(k.acct, k.epoch);
+  return k.blockers;
+}
+
 /** The previous 30 s bucket's burst key (built on first use). */
 export function burstPrevKey(k: AccountKeys): string {
   if (k.burstPrev === '') k.burstPrev = K.burst(k.acct, k.bucket - 1);
@@ -272,9 +325,8 @@ function setEpoch(k: AccountKeys, epoch: number, now: number): AccountKeys {
   k.epochAt = now;
   if (epoch !== k.epoch) {
     k.epoch = epoch;
-    k.reporters = K.reporters(k.acct, epoch);
+    k.reporters = k.blockers = '';
     k.reportWeight = K.reportWeight(k.acct, epoch);
-    k.blockers = K.blockers(k.acct, epoch);
     k.blockWeight = K.blockWeight(k.acct, epoch);
     k.reportSlot = null;
     k.blockSlot = null;

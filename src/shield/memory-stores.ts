@@ -97,11 +97,12 @@ export class MemoryCounterStore implements CounterStore, SyncCounterStore {
       e.expiresAt = now + ttlMs;
     }
     m.add(member);
-    return m.size;
+    // The size is kept on the cell: reading it does not touch the Set (another cold object).
+    return (e.n = m.size);
   }
 
   setSizeCell(e: CounterCell, now: number): number {
-    return e.expiresAt > now && e.members !== null ? e.members.size : 0;
+    return e.expiresAt > now ? e.n : 0;
   }
 
   /** Drops expired keys (marking their cells dead); returns how many went. */

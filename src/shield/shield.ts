@@ -3,7 +3,7 @@ import type { AccountFacts, BehaviourFacts, BlockFacts, DeliveredFacts, LoginFac
 import { AppError } from '../kernel/errors.js';
 import { randomBytes } from 'node:crypto';
 import { keyedHash, addressBlock } from './hash.js';
-import { K, KeyCache, HOUR, DAY, MONTH, bucket, UNSOLICITED } from './keys.js';
+import { K, KeyCache, HOUR, DAY, MONTH, bucket, blockersKey, reportersKey, UNSOLICITED } from './keys.js';
 import { scoreSignals, scoreVerdict, signalArray, weightArray } from './score.js';
 import { resolveWeights, SIGNAL_NAMES, type BanReason, type SignalName } from './weights.js';
 import { evaluate, burstCount, SlowCounters, type Subject } from './evaluate.js';
@@ -141,8 +141,8 @@ export class Shield {
     let counted = false;
     if (delivered > 0) {
       const k = await this.keys.withEpoch(c, this.keys.account(facts.reportedId, now), now, true);
-      const before = await c.setSize(k.reporters, now);
-      counted = (await c.addToSet(k.reporters, String(facts.reporterId), MONTH, now)) > before;
+      const before = await c.setSize(reportersKey(k), now);
+      counted = (await c.addToSet(reportersKey(k), String(facts.reporterId), MONTH, now)) > before;
       if (counted) {
         const w = reporterWeight(delivered >= UNSOLICITED, facts.reporterCreatedAt === undefined ? null : now - facts.reporterCreatedAt);
         this.slow.forget(k.reportWeight);
@@ -162,8 +162,8 @@ export class Shield {
     const now = facts.at ?? this.deps.clock.now();
     const c = this.deps.counters;
     const k = await this.keys.withEpoch(c, this.keys.account(facts.blockedId, now), now, true);
-    const before = await c.setSize(k.blockers, now);
-    if ((await c.addToSet(k.blockers, String(facts.blockerId), MONTH, now)) > before) {
+    const before = await c.setSize(blockersKey(k), now);
+    if ((await c.addToSet(blockersKey(k), String(facts.blockerId), MONTH, now)) > before) {
       const w = reporterWeight(true, facts.blockerCreatedAt === undefined ? null : now - facts.blockerCreatedAt);
       this.slow.forget(k.blockWeight);
       await c.increment(k.blockWeight, Math.round(w * 100), MONTH, now);

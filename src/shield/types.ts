@@ -69,7 +69,7 @@ export interface CounterStore {
  */
 export interface CounterCell {
   readonly key: string;
-  /** Count of a counter. */
+  /** Count of a counter; size of a set. */
   n: number;
   /** Members of a set (null until the set's first window). */
   members: Set<string> | null;
