@@ -1,30 +1,26 @@
-import type { CallAccepted, CallEndReason, CallEventMap, CallPreparation, CallStarted, CandidateInit, RelayServer, SessionDescriptionInit } from '../../protocol/calls.js';
+import type { CallAccepted, CallEventMap, CallPreparation, CallStarted, RelayServer } from '../../protocol/calls.js';
+import type { CallEndReason } from '../../protocol/calls.js';
 import { checkCommitment, commitment, randomNonce, sdpFingerprints, verificationCode } from '../../protocol/call-verification.js';
-import { Renegotiation } from './negotiation.js';
-import { chooseRelay, iceServerFor, measureRelays } from './relay-rtt.js';
-import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike, RTCPeerConnectionLike, RtpTransceiverLike } from './rtc-types.js';
-import { withDirection } from './sdp-direction.js';
+import { hasVideo, newCall } from './call-view.js';
+import { addRemoteCandidate, connect, flushRemoteCandidates, releaseCandidates } from './connection.js';
+import { CallEngineError, type EngineHost } from './engine-host.js';
+import { attachTracks, sendNoVideo, setCamera, setMuted, switchDevice } from './media-controls.js';
+import { refreshRelay, scheduleRefresh } from './relay-refresh.js';
+import { chooseRelay, measureRelays, type RelayRtt } from './relay-rtt.js';
+import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike } from './rtc-types.js';
 import { CallSession } from './session.js';
-import { EMPTY_QUALITY, readQuality } from './stats.js';
+import { readQuality } from './stats.js';
 import type { ActiveCall, CallEngineOptions, CallPeer, CallQuality, IncomingCall } from './types.js';
 
-/** A failure of the engine itself (no API error): `media_unavailable`, `call_in_progress`, `no_such_call`. */
-export class CallEngineError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'CallEngineError';
-  }
-}
+export { CallEngineError } from './engine-host.js';
 
-/** How long ICE may stay 'failed' before the call ends (it can recover while late pairs are checked). */
-const FAILED_GRACE_MS = 5000;
 /** Answered calls that have not connected after this long end as failed. */
 const CONNECT_TIMEOUT_MS = 30000;
 
 interface Ringing {
   event: CallEventMap['call.incoming'];
   /** Relay RTTs, measured while ringing (relay-only probes: no packet to the caller). */
-  probe: ReturnType<typeof measureRelays>;
+  probe: Promise<RelayRtt[]>;
   expiry: ReturnType<typeof setTimeout>;
   /** The answer made while ringing (`prepareAnswer`); null when this ring is answered the slow way. */
   prepared: PreparedAnswer | null;
@@ -60,7 +56,24 @@ export class CallEngine {
   private s: CallSession | null = null;
   private readonly ringing = new Map<string, Ringing>();
 
-  constructor(private readonly o: CallEngineOptions) {}
+  /** What the helper modules (connection, media controls, relay refresh) may do to this engine. */
+  private readonly host: EngineHost;
+
+  constructor(private readonly o: CallEngineOptions) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's getter reads the engine's state
+    const engine = this;
+    this.host = {
+      o,
+      get view() {
+        return engine.currentCall;
+      },
+      patch: (s, p, evenIfEnded) => this.patch(s, p, evenIfEnded),
+      patchQuality: (s, q) => this.patchQuality(s, q),
+      fail: (s, err) => this.fail(s, err),
+      media: (s, c, asLocal) => this.media(s, c, asLocal),
+      log: (...a) => this.log(...a),
+    };
+  }
 
   /** The current (or last) call on this device; a new object after every change. */
   get current(): ActiveCall | null {
@@ -104,7 +117,7 @@ export class CallEngine {
       case 'call.reveal':
         return void s.inbox.run(() => this.onReveal(s, (data as CallEventMap['call.reveal']).nonce)).catch(log('reveal'));
       case 'call.candidate':
-        return void s.inbox.run(() => this.addRemoteCandidate(s, (data as CallEventMap['call.candidate']).candidate));
+        return void s.inbox.run(() => addRemoteCandidate(this.host, s, (data as CallEventMap['call.candidate']).candidate));
       case 'call.description':
         return void s.inbox.run(() => s.renegotiation?.onRemote((data as CallEventMap['call.description']).description) ?? Promise.resolve()).catch(log('description'));
       case 'call.ended': {
@@ -130,8 +143,9 @@ export class CallEngine {
       const prep = (await this.o.api('calls.prepare', { calleeId: peer.accountId })) as CallPreparation;
       if (s.ended) return this.currentCall!;
       this.patch(s, { relayOnly: prep.relayOnly });
-      await this.pickRelay(s, prep.relays);
-      const pc = this.connect(s, prep.relayOnly);
+      await this.chooseRelayFor(s, prep.relays);
+      if (s.ended) return this.currentCall!;
+      const pc = connect(this.host, s, prep.relayOnly);
       this.startTimers(s);
       const stream = await this.media(s, { audio: true, video: opts.video });
       if (s.ended) return this.currentCall!;
@@ -150,7 +164,7 @@ export class CallEngine {
         return this.currentCall!;
       }
       this.patch(s, { callId: started.callId, phase: 'ringing', ringingDevices: started.ringing });
-      this.releaseCandidates(s);
+      releaseCandidates(this.host, s);
       for (const e of s.early.splice(0)) this.handleEvent(e.type, e.data);
       return this.currentCall!;
     } catch (err) {
@@ -167,7 +181,7 @@ export class CallEngine {
     this.patch(s, { phase: 'connecting', answeredAt: Date.now() });
     await pc.setRemoteDescription(d.answer);
     if (pc.connectionState === 'connected') this.patch(s, { phase: 'active' });
-    await this.flushRemoteCandidates(s);
+    await flushRemoteCandidates(this.host, s);
     // Open the commitment now that the answer (and so the callee's fingerprint) is fixed.
     void s.out.run(() => this.o.api('calls.reveal', { callId: s.callId, nonce: s.nonce })).catch((e: unknown) => this.log('reveal', e));
     const emoji = await verificationCode({
@@ -177,7 +191,7 @@ export class CallEngine {
       calleeNonce: d.nonce,
     });
     this.patch(s, { verification: { status: 'ready', emoji } });
-    if (s.refreshDue) void this.refreshRelay(s);
+    if (s.refreshDue) void refreshRelay(this.host, s);
   }
 
   // ---- incoming ----
@@ -186,7 +200,7 @@ export class CallEngine {
     if (this.ringing.has(d.callId) || this.s?.callId === d.callId) return;
     // Only a device that could answer at once prepares (no call of its own, no other ring to choose from).
     const prepare = !this.busy && this.ringing.size === 0;
-    const probe = measureRelays(this.o.rtc, d.relays, this.o.relayProbeTimeoutMs);
+    const probe = this.measure(d.relays);
     // Forget a ring whose end never reached us (channel dropped): a little after the server's timeout.
     const expiry = setTimeout(() => this.dropIncoming(d.callId), Math.max(0, d.expiresAt - Date.now()) + 10_000);
     const ring: Ringing = { event: d, probe, expiry, prepared: null };
@@ -223,9 +237,9 @@ export class CallEngine {
     s.commitment = d.commitment;
     s.offerSdp = d.offer.sdp;
     const ready = (async (): Promise<unknown> => {
-      await this.pickRelay(s, d.relays, d.relays.length > 1 ? await probe : []);
+      await this.chooseRelayFor(s, d.relays, probe);
       if (s.ended) return null;
-      const pc = this.connect(s, d.relayOnly);
+      const pc = connect(this.host, s, d.relayOnly);
       await pc.setRemoteDescription(d.offer);
       // Transceivers made by the offer are recvonly (no track yet); sendrecv lets accept attach the
       // microphone and camera with replaceTrack, without another offer/answer.
@@ -279,15 +293,14 @@ export class CallEngine {
         if (err) throw err;
         if (s.ended) return this.currentCall!;
         this.showRelay(s);
-        if (d.relays.length <= 1) void r.probe.then((rtts) => ((s.relayRtts = rtts), this.showRelay(s)));
         this.startTimers(s);
         const stream = await this.media(s, { audio: true, video: opts.video });
         if (s.ended) return this.currentCall!;
-        renegotiate = await this.attachTracks(s, stream);
-        if (d.video && !opts.video) this.sendNoVideo(s);
+        renegotiate = await attachTracks(s, stream);
+        if (d.video && !opts.video) sendNoVideo(s);
       } else {
-        await this.pickRelay(s, d.relays, await r.probe);
-        const pc = this.connect(s, d.relayOnly);
+        await this.chooseRelayFor(s, d.relays, r.probe);
+        const pc = connect(this.host, s, d.relayOnly);
         this.startTimers(s);
         await pc.setRemoteDescription(d.offer);
         const stream = await this.media(s, { audio: true, video: opts.video });
@@ -303,11 +316,11 @@ export class CallEngine {
       s.answered = true;
       this.patch(s, { answeredAt: Date.now() });
       await s.inbox.run(async () => {
-        for (const c of accepted.candidates) await this.addRemoteCandidate(s, c);
+        for (const c of accepted.candidates) await addRemoteCandidate(this.host, s, c);
       });
-      this.releaseCandidates(s);
+      releaseCandidates(this.host, s);
       if (s.pendingReveal !== null) await s.inbox.run(() => this.onReveal(s, s.pendingReveal!));
-      if (s.refreshDue) void this.refreshRelay(s);
+      if (s.refreshDue) void refreshRelay(this.host, s);
       // A track the offer had no section for (video accepted on a voice call) needs a new offer.
       if (renegotiate) void s.renegotiation?.request().catch((e: unknown) => this.log('renegotiation', e));
       return this.currentCall!;
@@ -315,41 +328,6 @@ export class CallEngine {
       this.fail(s, err);
       throw err;
     }
-  }
-
-  /**
-   * Puts the local tracks on the transceivers of the answer made while ringing (replaceTrack: the
-   * answer already says sendrecv, RFC 8829 §4.2.4). Returns true when a track found no transceiver
-   * of its kind and was added (it needs a renegotiation once the call is answered).
-   */
-  private async attachTracks(s: CallSession, stream: MediaStreamLike): Promise<boolean> {
-    const pc = s.pc!;
-    let added = false;
-    for (const track of stream.getTracks()) {
-      const tx = freeTransceiver(pc, track.kind);
-      if (tx) await tx.sender.replaceTrack(track);
-      else {
-        pc.addTrack(track, stream);
-        added = true;
-      }
-    }
-    return added;
-  }
-
-  /**
-   * A video call answered with voice only, on an answer made while ringing that offered to send
-   * video: the caller must not expect video that will never come (its `remoteVideo` stays false). The
-   * answer it gets says recvonly for the unused video sections, and our transceivers say so too, so
-   * later offers and answers agree; turning the camera on later renegotiates (`setCamera`).
-   */
-  private sendNoVideo(s: CallSession): void {
-    const mids = new Set<string>();
-    for (const t of s.pc!.getTransceivers()) {
-      if (t.receiver.track.kind !== 'video' || t.sender.track || t.mid === null || t.direction !== 'sendrecv') continue;
-      t.direction = 'recvonly';
-      mids.add(t.mid);
-    }
-    s.answerSdp = withDirection(s.answerSdp, mids, 'recvonly');
   }
 
   /** The caller opened its commitment: check it against the offer we saw, then compute the code. */
@@ -396,58 +374,17 @@ export class CallEngine {
   }
 
   setMuted(muted: boolean): void {
-    const s = this.live();
-    for (const t of s.localStream?.getAudioTracks() ?? []) t.enabled = !muted;
-    this.patch(s, { muted });
+    setMuted(this.host, this.live(), muted);
   }
 
-  /**
-   * Camera on/off. With a camera track this only toggles `track.enabled` (black frames, no
-   * renegotiation); turning the camera on in a call that has none adds a track and renegotiates
-   * over calls.describe.
-   */
+  /** Camera on/off (a call without video gets a track and renegotiates; media-controls.ts). */
   async setCamera(on: boolean): Promise<void> {
-    const s = this.live();
-    const stream = s.localStream;
-    const tracks = stream?.getVideoTracks() ?? [];
-    if (tracks.length > 0 || !on) {
-      for (const t of tracks) t.enabled = on;
-      return this.patch(s, { cameraOff: !on });
-    }
-    const cam = await this.media(s, { video: true }, false);
-    const track = cam.getVideoTracks()[0];
-    if (!track || !stream || !s.pc || s.ended) return void track?.stop();
-    stream.addTrack(track);
-    // A video section without a track (video call answered with voice only): send on it again.
-    const tx = freeTransceiver(s.pc, 'video');
-    if (tx) {
-      await tx.sender.replaceTrack(track);
-      tx.direction = 'sendrecv';
-    } else s.pc.addTrack(track, stream);
-    this.patch(s, { cameraOff: false, video: true, localStream: stream });
-    if (s.answered) await s.renegotiation?.request();
+    await setCamera(this.host, this.live(), on);
   }
 
   /** Switches microphone or camera without renegotiating (RTCRtpSender.replaceTrack). */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
-    const s = this.live();
-    const fresh = await this.media(s, { [kind]: { deviceId: { exact: deviceId } } }, false);
-    const track = (kind === 'audio' ? fresh.getAudioTracks() : fresh.getVideoTracks())[0];
-    const stream = s.localStream;
-    const sender = s.pc?.getSenders().find((x) => x.track?.kind === kind);
-    if (!track || !stream || !sender || s.ended) {
-      for (const t of fresh.getTracks()) t.stop();
-      throw new CallEngineError('no_such_device', `no ${kind} being sent to switch`);
-    }
-    const cur = this.currentCall!;
-    track.enabled = kind === 'audio' ? !cur.muted : !cur.cameraOff;
-    await sender.replaceTrack(track);
-    for (const old of kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks()) {
-      stream.removeTrack(old);
-      old.stop();
-    }
-    stream.addTrack(track);
-    this.patch(s, { localStream: stream });
+    await switchDevice(this.host, this.live(), kind, deviceId);
   }
 
   /** Microphones, cameras and speakers (empty where the platform cannot list them). */
@@ -475,18 +412,42 @@ export class CallEngine {
     this.o.onChange();
   }
 
+  private patchQuality(s: CallSession, q: Partial<CallQuality>): void {
+    if (this.s !== s || !this.currentCall) return;
+    this.patch(s, { quality: { ...this.currentCall.quality, ...q } });
+  }
+
   private log(...args: unknown[]): void {
     this.o.log?.('[calls]', ...args);
   }
 
-  /** Measures (unless given) and picks the relay with the lowest RTT; the first offered when none answered. */
-  private async pickRelay(s: CallSession, relays: RelayServer[], rtts?: CallSession['relayRtts']): Promise<void> {
+  /** Probes every relay: relay-only gathering, so no packet goes to anyone but the relays. */
+  private measure(relays: RelayServer[]): Promise<RelayRtt[]> {
+    return measureRelays(this.o.rtc, relays, this.o.relayProbeTimeoutMs);
+  }
+
+  /**
+   * Gives the session the relay with the lowest round trip (relay-rtt.ts). The connection waits for
+   * the measurement only when there is a choice to make: with one relay (or none) it starts at once
+   * and the probe only fills the quality panel. A cached choice was tried and dropped: the round trip
+   * changes with the network (another Wi-Fi, a VPN), and a stale one picks the far relay.
+   * `probe`: a measurement already under way (the callee's, started when it rang).
+   */
+  private async chooseRelayFor(s: CallSession, relays: RelayServer[], probe?: Promise<RelayRtt[]>): Promise<void> {
+    const running = probe ?? this.measure(relays);
+    const rtts = relays.length > 1 ? await running : [];
     s.relays = relays;
-    s.relayRtts = rtts ?? (await measureRelays(this.o.rtc, relays, this.o.relayProbeTimeoutMs));
-    const best = chooseRelay(s.relayRtts);
+    s.relayRtts = rtts;
+    const best = chooseRelay(rtts);
     s.relay = relays.find((r) => r.id === best?.id) ?? relays[0] ?? null;
     s.relayReceivedAt = Date.now();
     this.showRelay(s);
+    if (relays.length <= 1) {
+      void running.then((measured) => {
+        s.relayRtts = measured;
+        this.showRelay(s);
+      });
+    }
   }
 
   /** The relay choice and RTTs on `quality` (only for the current call: a prepared answer has none yet). */
@@ -494,60 +455,10 @@ export class CallEngine {
     this.patchQuality(s, { relayId: s.relay?.id ?? null, relayRtts: s.relayRtts });
   }
 
-  private patchQuality(s: CallSession, q: Partial<CallQuality>): void {
-    if (this.s !== s || !this.currentCall) return;
-    this.patch(s, { quality: { ...this.currentCall.quality, ...q } });
-  }
-
-  private connect(s: CallSession, relayOnly: boolean): RTCPeerConnectionLike {
-    const policy = this.o.forceIceTransportPolicy ?? (relayOnly ? 'relay' : 'all');
-    const pc = new this.o.rtc.RTCPeerConnection({ iceServers: s.relay ? [iceServerFor(s.relay)] : [], iceTransportPolicy: policy });
-    s.pc = pc;
-    pc.addEventListener('icecandidate', (ev) => {
-      const c = ev.candidate;
-      // The null candidate (end of gathering) is not forwarded: ICE connects without it, and after a
-      // restart a late one could be applied to the next generation (docs/call-engine.md).
-      if (!c || !c.candidate || s.ended) return;
-      const init: CandidateInit = { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
-      if (s.holds > 0) s.candidateOutbox.push(init);
-      else this.sendCandidate(s, init);
-    });
-    pc.addEventListener('track', (ev) => {
-      // One remote stream per call. A track may come without a stream (the callee attached it with
-      // replaceTrack to an answer made while ringing: its answer names none), or in another stream
-      // than the first track's (a camera added later): it joins the stream we show.
-      let stream = s.remoteStream ?? ev.streams[0] ?? null;
-      if (!stream && this.o.rtc.MediaStream) stream = new this.o.rtc.MediaStream([ev.track]);
-      if (stream && !stream.getTracks().some((t) => t.id === ev.track.id)) stream.addTrack(ev.track);
-      s.remoteStream = stream;
-      this.patch(s, { remoteStream: stream, remoteVideo: hasVideo(stream) });
-    });
-    pc.addEventListener('connectionstatechange', () => {
-      const state = pc.connectionState;
-      this.patch(s, { connection: state, ...(state === 'connected' && this.currentCall?.phase === 'connecting' ? { phase: 'active' as const } : {}) });
-      // libwebrtc may pass through 'failed' while a late candidate pair is still being checked: give it a moment.
-      if (state === 'failed') {
-        setTimeout(() => {
-          if (!s.ended && s.pc === pc && pc.connectionState === 'failed') this.fail(s, new CallEngineError('connection_failed', 'no network path to the other party (ICE failed)'));
-        }, FAILED_GRACE_MS);
-      }
-    });
-    s.renegotiation = new Renegotiation({
-      pc,
-      polite: s.direction === 'incoming',
-      send: (description) => this.sendDescription(s, description),
-      hold: () => void s.holds++,
-      release: () => this.releaseCandidates(s),
-      onRestart: () => this.patch(s, { iceRestarts: (this.currentCall?.iceRestarts ?? 0) + 1 }),
-      log: (...a) => this.log(...a),
-    });
-    return pc;
-  }
-
   /** Stats and credential refresh: from dial or accept (a connection prepared while ringing has neither yet). */
   private startTimers(s: CallSession): void {
     s.statsTimer = setInterval(() => void this.sampleStats(s), this.o.statsIntervalMs ?? 1000);
-    this.scheduleRefresh(s);
+    scheduleRefresh(this.host, s);
   }
 
   private async media(s: CallSession, constraints: MediaStreamConstraintsLike, asLocal = true): Promise<MediaStreamLike> {
@@ -568,36 +479,6 @@ export class CallEngine {
     return stream;
   }
 
-  private sendCandidate(s: CallSession, candidate: CandidateInit): void {
-    void s.out
-      .run(async () => {
-        if (!s.ended) await this.o.api('calls.candidate', { callId: s.callId, candidate });
-      })
-      .catch((e: unknown) => this.log('candidate not sent', e));
-  }
-
-  private sendDescription(s: CallSession, description: SessionDescriptionInit): void {
-    void s.out
-      .run(async () => {
-        if (!s.ended) await this.o.api('calls.describe', { callId: s.callId, description });
-      })
-      .catch((e: unknown) => this.log('description not sent', e));
-  }
-
-  private releaseCandidates(s: CallSession): void {
-    s.releaseCandidates((c) => this.sendCandidate(s, c));
-  }
-
-  private async addRemoteCandidate(s: CallSession, candidate: CandidateInit): Promise<void> {
-    if (!s.pc || s.ended) return;
-    if (!s.pc.remoteDescription) return void s.remoteCandidates.push(candidate);
-    await s.pc.addIceCandidate(candidate).catch((e: unknown) => this.log('remote candidate refused', candidate.candidate, e));
-  }
-
-  private async flushRemoteCandidates(s: CallSession): Promise<void> {
-    for (const c of s.remoteCandidates.splice(0)) await this.addRemoteCandidate(s, c);
-  }
-
   private async sampleStats(s: CallSession): Promise<void> {
     if (s.ended || !s.pc) return;
     // Answered but never connected (no path, and ICE did not say 'failed'): end it rather than hang in "connecting".
@@ -610,46 +491,6 @@ export class CallEngine {
       this.patchQuality(s, { ...q, relayId: s.relay?.id ?? null, relayRtts: s.relayRtts });
     } catch (e) {
       this.log('stats', e);
-    }
-  }
-
-  /**
-   * TURN REST credentials expire (≤ 1 h); an allocation whose Refresh is refused dies when its
-   * lifetime runs out (RFC 8656 §8). At `refreshAt` (80 %) of the credential's life: fresh
-   * credentials (calls.relays), the same relay in the connection's configuration, and an ICE
-   * restart, which allocates anew with them.
-   */
-  private scheduleRefresh(s: CallSession): void {
-    clearTimeout(s.refreshTimer);
-    const relay = s.relay;
-    if (!relay || s.ended) return;
-    const life = relay.expiresAt - s.relayReceivedAt;
-    // A credential that looks expired on arrival means our clock is off: we cannot tell its life.
-    if (life <= 0) return this.log('relay credential expiry is in the past by our clock: no refresh scheduled');
-    const due = s.relayReceivedAt + life * (this.o.refreshAt ?? 0.8) - Date.now();
-    s.refreshTimer = setTimeout(() => void this.refreshRelay(s), Math.max(0, due));
-  }
-
-  private async refreshRelay(s: CallSession): Promise<void> {
-    if (s.ended || !s.pc) return;
-    if (!s.answered) return void (s.refreshDue = true);
-    s.refreshDue = false;
-    try {
-      const { relays } = (await this.o.api('calls.relays', {})) as { relays: RelayServer[] };
-      if (s.ended || !s.pc) return;
-      const best = chooseRelay(s.relayRtts);
-      const next = relays.find((r) => r.id === s.relay?.id) ?? relays.find((r) => r.id === best?.id) ?? relays[0];
-      if (!next) throw new Error('no relay offered');
-      s.relay = next;
-      s.relayReceivedAt = Date.now();
-      s.pc.setConfiguration({ ...s.pc.getConfiguration(), iceServers: [iceServerFor(next)] });
-      this.patchQuality(s, { relayId: next.id });
-      this.scheduleRefresh(s);
-      await s.renegotiation?.request({ iceRestart: true });
-    } catch (e) {
-      this.log('relay credential refresh failed; retrying', e);
-      clearTimeout(s.refreshTimer);
-      s.refreshTimer = setTimeout(() => void this.refreshRelay(s), 5000);
     }
   }
 
@@ -672,39 +513,4 @@ export class CallEngine {
     // A call the server knows about must not ring on or stay up without us.
     if (s.callId && (s.direction === 'outgoing' || s.answered)) void this.o.api('calls.hangup', { callId: s.callId }).catch(() => undefined);
   }
-}
-
-function newCall(peer: CallPeer, direction: ActiveCall['direction'], phase: ActiveCall['phase'], video: boolean): ActiveCall {
-  return {
-    callId: null,
-    peer: { accountId: peer.accountId, ...(peer.username !== undefined ? { username: peer.username } : {}), ...(peer.displayName !== undefined ? { displayName: peer.displayName } : {}) },
-    direction,
-    phase,
-    video,
-    relayOnly: false,
-    muted: false,
-    cameraOff: !video,
-    ringingDevices: null,
-    endReason: null,
-    error: null,
-    startedAt: Date.now(),
-    answeredAt: null,
-    endedAt: null,
-    connection: 'new',
-    localStream: null,
-    remoteStream: null,
-    remoteVideo: false,
-    verification: { status: 'pending', emoji: null },
-    quality: { ...EMPTY_QUALITY, relayId: null, relayRtts: [] },
-    iceRestarts: 0,
-  };
-}
-
-function hasVideo(stream: MediaStreamLike | null): boolean {
-  return (stream?.getVideoTracks().length ?? 0) > 0;
-}
-
-/** A transceiver of `kind` whose sender has no track and that may send (not stopped). */
-function freeTransceiver(pc: RTCPeerConnectionLike, kind: string): RtpTransceiverLike | undefined {
-  return pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.sender.track && t.direction !== 'stopped' && t.direction !== 'inactive');
 }

@@ -63,3 +63,4 @@ export function chooseRelay(results: readonly RelayRtt[]): RelayRtt | null {
   for (const r of results) if (r.rttMs !== null && (best === null || r.rttMs < best.rttMs!)) best = r;
   return best;
 }
+
