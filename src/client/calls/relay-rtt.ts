@@ -63,4 +63,3 @@ export function chooseRelay(results: readonly RelayRtt[]): RelayRtt | null {
   for (const r of results) if (r.rttMs !== null && (best === null || r.rttMs < best.rttMs!)) best = r;
   return best;
 }
-
