@@ -3,7 +3,9 @@
  * relayed, the latency the relay adds (ICE round trip of the selected pair), and how many concurrent
  * relayed audio calls one coturn carries with < 1 % loss (coturn CPU shown). Parley runs in-process with
  * its managed coturn on loopback; calls are made by two Node devices running the same call engine as
- * the web client (src/client/calls) on @roamhq/wrtc. The last stdout line is JSON.
+ * the web client (src/client/calls) on @roamhq/wrtc. Then the same comparison with Parley out of the
+ * picture (floor.ts: two connections in one process on wrtc, and in one Chromium page), which shows
+ * what the WebRTC stack itself costs a relayed call. The last stdout line is JSON.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -14,6 +16,8 @@ import { ParleyClient } from '../../src/client/index.js';
 import { NodeWebSocket } from '../../tests/helpers/server.js';
 import { CallDevice } from '../../tests/helpers/wrtc-call.js';
 import { findCoturnPid, relayLoadStep, type LoadStep } from './relay-load.js';
+import { chromiumFloor, wrtcFloor, type FloorResult } from './floor.js';
+import type { RelayServer } from '../../src/protocol/calls.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const arg = (name: string, def: number) => {
@@ -23,6 +27,7 @@ const arg = (name: string, def: number) => {
 const SETUPS = arg('setups', 8);
 const LOAD_SECONDS = arg('seconds', 10);
 const MAX_CALLS = arg('max-calls', 600);
+const FLOOR_CALLS = arg('floor', 8);
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   const coturnPid = findCoturnPid(work);
   log(`bench:calls on ${cpus().length} vCPU (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}; coturn pid ${coturnPid ?? '?'}`);
-  log(`command: npm run bench:calls -- --setups ${SETUPS} --seconds ${LOAD_SECONDS} --max-calls ${MAX_CALLS}`);
+  log(`command: npm run bench:calls -- --setups ${SETUPS} --seconds ${LOAD_SECONDS} --max-calls ${MAX_CALLS} --floor ${FLOOR_CALLS}`);
 
   const user = async (name: string) => {
     const client = new ParleyClient({ baseUrl: server.url, WebSocket: NodeWebSocket });
@@ -102,7 +107,30 @@ async function main(): Promise<void> {
   log(`setup direct  (${direct.paths.join(',')}): p50 ${r1(percentile(direct.setupMs, 0.5))} ms, max ${r1(direct.setupMs.at(-1)!)} ms; ICE RTT p50 ${r1(percentile(direct.rttMs, 0.5))} ms`);
   const relayed = await setups(true);
   log(`setup relayed (${relayed.paths.join(',')}): p50 ${r1(percentile(relayed.setupMs, 0.5))} ms, max ${r1(relayed.setupMs.at(-1)!)} ms; ICE RTT p50 ${r1(percentile(relayed.rttMs, 0.5))} ms`);
+  log(`relaying adds ${r1(percentile(relayed.setupMs, 0.5) - percentile(direct.setupMs, 0.5))} ms to a Parley call's setup`);
   const ratio = percentile(relayed.setupMs, 0.5) / percentile(direct.setupMs, 0.5);
+
+  // The same comparison without Parley: what libwebrtc itself costs a relayed call (floor.ts).
+  const floorRelay = (): RelayServer => {
+    const r = server.services.relays.offer()[0];
+    if (!r) throw new Error('no relay offered');
+    return r;
+  };
+  const floors: Array<{ name: string; r: FloorResult | null }> = [
+    { name: 'wrtc', r: await wrtcFloor(floorRelay, FLOOR_CALLS) },
+    { name: 'chromium', r: await chromiumFloor(floorRelay, server.url, FLOOR_CALLS).catch((err: unknown) => (log(`chromium floor skipped: ${(err as Error).message}`), null)) },
+  ];
+  const floorFigures: Record<string, number | null> = {};
+  for (const { name, r } of floors) {
+    if (!r) {
+      for (const k of ['direct_p50_ms', 'relayed_p50_ms', 'ratio', 'relay_extra_ms']) floorFigures[`floor_${name}_${k}`] = null;
+      continue;
+    }
+    const d = percentile([...r.directMs].sort((x, y) => x - y), 0.5);
+    const rl = percentile([...r.relayedMs].sort((x, y) => x - y), 0.5);
+    log(`floor ${name} (two connections in one ${name === 'wrtc' ? 'process' : 'page'}, no server): createOffer → connected at both ends: direct p50 ${r1(d)} ms, relayed p50 ${r1(rl)} ms, ratio ${(rl / d).toFixed(2)}`);
+    Object.assign(floorFigures, { [`floor_${name}_direct_p50_ms`]: r1(d), [`floor_${name}_relayed_p50_ms`]: r1(rl), [`floor_${name}_ratio`]: Math.round((rl / d) * 100) / 100, [`floor_${name}_relay_extra_ms`]: r1(rl - d) });
+  }
 
   // Concurrent relayed calls: step up until loss reaches 1 % (or the cap).
   const freshRelay = () => {
@@ -130,9 +158,12 @@ async function main(): Promise<void> {
     setup_relayed_p50_ms: r1(percentile(relayed.setupMs, 0.5)),
     setup_relayed_max_ms: r1(relayed.setupMs.at(-1) ?? NaN),
     setup_ratio_relayed_to_direct: Math.round(ratio * 100) / 100,
+    // What relaying adds to a Parley call, to compare with floor_*_relay_extra_ms (the stack's own).
+    setup_relay_extra_ms: r1(percentile(relayed.setupMs, 0.5) - percentile(direct.setupMs, 0.5)),
     ice_rtt_direct_p50_ms: r1(percentile(direct.rttMs, 0.5)),
     ice_rtt_relayed_p50_ms: r1(percentile(relayed.rttMs, 0.5)),
     relay_added_rtt_ms: r1(percentile(relayed.rttMs, 0.5) - percentile(direct.rttMs, 0.5)),
+    ...floorFigures,
     max_relayed_calls_under_1pct_loss: best?.calls ?? 0,
     loss_pct_at_max: best ? Math.round(best.lossPct * 1000) / 1000 : null,
     coturn_cpu_pct_at_max: best?.coturnCpuPct != null ? r1(best.coturnCpuPct) : null,
