@@ -29,6 +29,12 @@ export interface LiveCall {
   silenced: boolean;
   /** The caller's candidates held until a device answers (already sanitised). */
   held: CandidateInit[];
+  /**
+   * Answered, but the caller's candidates stay held until the callee's first one arrives (or
+   * HELD_RELEASE_MS pass), so that both sides learn each other's candidates at the same moment
+   * (docs/calls.md "Candidates in step"). The timer that releases them regardless, or null.
+   */
+  stepRelease: ReturnType<typeof setTimeout> | null;
   startedAt: number;
   answeredAt: number | null;
   expiresAt: number;

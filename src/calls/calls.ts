@@ -45,6 +45,12 @@ export interface StartParams {
 }
 
 /**
+ * How long an answered call's caller candidates wait for the callee's first candidate before they go
+ * to the callee anyway (a callee that sends none still gets them; gathering takes ~50–100 ms).
+ */
+const HELD_RELEASE_MS = 1000;
+
+/**
  * Call signaling (issue 4, docs/calls.md): policy, ringing, the no-leak-before-answer hold, candidate
  * sanitising and forwarding, timeouts, disconnects and the call log. The server is the enforcer:
  * every candidate and description passes sanitize.ts with the sending side's relay-only decision,
@@ -140,7 +146,7 @@ export class Calls {
       caller: side(callerView, callerRelayOnly, offer.received), callee: side(calleeView, calleeRelayOnly, 0),
       callerDevice: caller.deviceId, rung: new Set(isSilenced ? [] : devices), answeredBy: null, silenced: isSilenced,
       held: offer.candidates, startedAt: now, answeredAt: null, expiresAt: now + config.calls.ringTimeoutMs,
-      ringTimer: null, graceTimers: new Map(),
+      ringTimer: null, graceTimers: new Map(), stepRelease: null,
     };
     this.live.add(call);
 
@@ -155,8 +161,14 @@ export class Calls {
     return { callId, ringing: call.rung.size, expiresAt: call.expiresAt };
   }
 
-  /** A rung device answers: the caller gets the (sanitised) answer; the held caller candidates go to this device only. */
-  accept(caller: Caller, p: { callId: string; answer: SessionDescriptionInit; nonce: string }): CallAccepted {
+  /**
+   * A rung device answers: the caller gets the (sanitised) answer; the held caller candidates go to
+   * this device only. With `candidates` (the callee's, gathered while ringing; possibly none yet) the
+   * two sides' candidates cross in step (docs/calls.md "Candidates in step"): the callee's go to the
+   * caller now, and the caller's come back in this result if the callee sent any, else with the
+   * callee's first trickled candidate.
+   */
+  accept(caller: Caller, p: { callId: string; answer: SessionDescriptionInit; nonce: string; candidates?: CandidateInit[] }): CallAccepted {
     const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
     if (call.state === 'active') throw new AppError('call_already_answered');
@@ -164,7 +176,10 @@ export class Calls {
     const { config, clock } = this.deps;
     const answer = sanitizeSdp(p.answer.sdp, { maxBytes: config.calls.maxSdpBytes, maxCandidates: config.calls.maxCandidates, relayOnly: call.callee.relayOnly, extractCandidates: false });
     this.countDropped(answer.dropped);
-    call.callee.candidates = answer.received;
+    // Checked before anything changes: the call must not be half answered when this refuses.
+    if (p.candidates && answer.received + p.candidates.length > config.calls.maxCandidates) throw new AppError('too_many_candidates', { max: config.calls.maxCandidates });
+    const mine = p.candidates?.map((c) => sanitizeCandidate(c, call.callee.relayOnly));
+    call.callee.candidates = answer.received + (mine?.length ?? 0);
 
     call.state = 'active';
     call.answeredBy = caller.deviceId;
@@ -173,9 +188,44 @@ export class Calls {
     for (const other of call.rung) if (other !== caller.deviceId) this.live.emit(other, 'call.ended', { callId: call.id, reason: 'answered_elsewhere', durationMs: null });
     call.rung.clear();
     this.live.emit(call.callerDevice, 'call.accepted', { callId: call.id, answer: { type: 'answer', sdp: answer.sdp }, nonce: p.nonce });
+    if (mine !== undefined) {
+      let sent = 0;
+      for (const c of mine) {
+        if (!c.ok) this.countDropped([c.reason]);
+        else {
+          this.live.emit(call.callerDevice, 'call.candidate', { callId: call.id, candidate: c.candidate });
+          sent++;
+        }
+      }
+      if (sent === 0) {
+        call.stepRelease = setTimeout(() => this.releaseHeld(call), HELD_RELEASE_MS);
+        call.stepRelease.unref?.();
+        return { candidates: [] };
+      }
+    }
     const candidates = call.held;
     call.held = [];
     return { candidates };
+  }
+
+  /** Sanitises one of the answering callee's candidates and sends it to the caller device; false when dropped. */
+  private forwardCalleeCandidate(call: LiveCall, candidate: CandidateInit): boolean {
+    this.countCandidate(call.callee);
+    const s = sanitizeCandidate(candidate, call.callee.relayOnly);
+    if (!s.ok) {
+      this.countDropped([s.reason]);
+      return false;
+    }
+    this.live.emit(call.callerDevice, 'call.candidate', { callId: call.id, candidate: s.candidate });
+    return true;
+  }
+
+  /** The caller's held candidates to the answering device (in step with the callee's first, or on the timer). */
+  private releaseHeld(call: LiveCall): void {
+    if (call.stepRelease) clearTimeout(call.stepRelease);
+    call.stepRelease = null;
+    if (call.answeredBy === null) return;
+    for (const candidate of call.held.splice(0)) this.live.emit(call.answeredBy, 'call.candidate', { callId: call.id, candidate });
   }
 
   /** A rung device declines (or answers busy): the call ends for everyone. */
@@ -215,14 +265,19 @@ export class Calls {
       if (role.device !== 'answering') throw notThisDevice(call);
       from = call.callee;
     }
+    if (role.kind === 'callee') {
+      if (!this.forwardCalleeCandidate(call, p.candidate)) return { ok: true, dropped: true };
+      if (call.stepRelease) this.releaseHeld(call);
+      return { ok: true };
+    }
     this.countCandidate(from);
     const s = sanitizeCandidate(p.candidate, from.relayOnly);
     if (!s.ok) {
       this.countDropped([s.reason]);
       return { ok: true, dropped: true };
     }
-    if (role.kind === 'caller' && call.answeredBy === null) call.held.push(s.candidate);
-    else this.live.emit(role.kind === 'caller' ? call.answeredBy! : call.callerDevice, 'call.candidate', { callId: call.id, candidate: s.candidate });
+    if (call.answeredBy === null || call.stepRelease) call.held.push(s.candidate);
+    else this.live.emit(call.answeredBy, 'call.candidate', { callId: call.id, candidate: s.candidate });
     return { ok: true };
   }
 

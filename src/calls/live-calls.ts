@@ -167,6 +167,8 @@ export class LiveCalls {
 
   private stopTimers(call: LiveCall): void {
     this.clearRingTimer(call);
+    if (call.stepRelease) clearTimeout(call.stepRelease);
+    call.stepRelease = null;
     for (const t of call.graceTimers.values()) clearTimeout(t);
     call.graceTimers.clear();
   }

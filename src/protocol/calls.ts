@@ -12,6 +12,10 @@
  * the callee → both trickle `calls.candidate` → `calls.hangup`. The server holds the caller's
  * candidates until a device has answered (result of `calls.accept`), and refuses the callee's
  * candidates before that, so neither side's address reaches a device that has not answered.
+ * Candidates in step: the answering device sends the candidates it gathered while ringing with
+ * `calls.accept`; the server passes them to the caller as it returns the caller's, so both sides add
+ * each other's at the same moment and create their TURN permissions (RFC 8656 §9) before either
+ * side's first check arrives. With none gathered yet, the caller's wait for the callee's first.
  */
 
 /** Who may do something: everyone, only accounts in my contacts, or nobody (Telegram's setting). */
@@ -107,7 +111,11 @@ export interface CallStarted {
 }
 
 export interface CallAccepted {
-  /** The caller's candidates so far (from its offer and trickled), already sanitised. */
+  /**
+   * The caller's candidates so far (from its offer and trickled), already sanitised. Empty when the
+   * device answered with `candidates` but none was kept: the caller's then arrive as `call.candidate`
+   * events together with this device's first trickled candidate (or after a second).
+   */
   candidates: CandidateInit[];
 }
 

@@ -85,9 +85,11 @@ export class CallWorld {
     });
   }
 
-  accept(u: CallDevice, callId: string, opts: { answer?: SdpSample | string; nonce?: string } = {}): Promise<CallAccepted> {
+  /** `candidates`: the callee's candidates sent with the answer ("candidates in step"); omitted: the older form. */
+  accept(u: CallDevice, callId: string, opts: { answer?: SdpSample | string; nonce?: string; candidates?: string[] } = {}): Promise<CallAccepted> {
     const answerSdp = sdpOf(opts.answer ?? 'answer-audio');
-    return u.client.call('calls.accept', { callId, answer: { type: 'answer', sdp: answerSdp }, nonce: opts.nonce ?? hex32() });
+    const candidates = opts.candidates?.map((candidate) => ({ candidate, sdpMid: '0', sdpMLineIndex: 0 }));
+    return u.client.call('calls.accept', { callId, answer: { type: 'answer', sdp: answerSdp }, nonce: opts.nonce ?? hex32(), ...(candidates ? { candidates } : {}) });
   }
 
   candidate(u: CallDevice, callId: string, candidate: string | CandidateInit): Promise<{ ok: true; dropped?: true }> {

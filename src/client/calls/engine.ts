@@ -312,7 +312,10 @@ export class CallEngine {
       }
       s.nonce = randomNonce();
       if (s.ended) return this.currentCall!;
-      const accepted = (await this.o.api('calls.accept', { callId, answer: { type: 'answer', sdp: s.answerSdp }, nonce: s.nonce })) as CallAccepted;
+      // The candidates gathered while ringing go with the answer, so the server can hand both sides
+      // each other's at the same moment (docs/calls.md "Candidates in step"); later ones trickle.
+      const mine = s.candidateOutbox.splice(0);
+      const accepted = (await this.o.api('calls.accept', { callId, answer: { type: 'answer', sdp: s.answerSdp }, nonce: s.nonce, candidates: mine })) as CallAccepted;
       s.answered = true;
       this.patch(s, { answeredAt: Date.now() });
       await s.inbox.run(async () => {
