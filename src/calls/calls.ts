@@ -65,7 +65,7 @@ export class Calls {
   private readonly startLimit: StartLimit;
 
   constructor(readonly deps: CallsDeps) {
-    this.settings = new CallSettings(deps.db, deps.clock);
+    this.settings = new CallSettings(deps.db, deps.clock, deps.updates);
     this.log = new CallLog(deps.db, deps.updates, deps.clock);
     this.metrics = new CallMetrics(deps.registry);
     this.live = new LiveCalls({ ...deps, log: this.log, metrics: this.metrics });

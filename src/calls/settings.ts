@@ -2,6 +2,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Db } from '../storage/database.js';
 import { DEFAULT_CALL_SETTINGS, type Audience, type CallSettingsView } from '../protocol/calls.js';
 import type { CallFacts } from './policy.js';
+import { Outbox, type UpdateLog } from '../updates/update-log.js';
 
 export type CallSettingsPatch = Partial<CallSettingsView>;
 
@@ -10,6 +11,7 @@ export class CallSettings {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly updates: UpdateLog,
   ) {}
 
   async get(accountId: number, db: Db = this.db): Promise<CallSettingsView> {
@@ -18,9 +20,13 @@ export class CallSettings {
     return { protectIp: r.protect_ip === 1, p2pWith: r.p2p_with, whoCanCall: r.who_can_call, silenceUnknown: r.silence_unknown === 1 };
   }
 
-  /** Applies the given fields over the current settings (one upsert) and returns the result. */
+  /**
+   * Applies the given fields over the current settings (one upsert) and returns the result; the
+   * account's other devices learn it from a `call.settings` update written in the same transaction.
+   */
   async update(accountId: number, patch: CallSettingsPatch): Promise<CallSettingsView> {
-    return this.db.transaction().execute(async (tx) => {
+    const outbox = new Outbox();
+    const next = await this.db.transaction().execute(async (tx) => {
       const next: CallSettingsView = { ...(await this.get(accountId, tx)), ...definedOnly(patch) };
       const row = {
         protect_ip: next.protectIp ? 1 : 0,
@@ -34,8 +40,11 @@ export class CallSettings {
         .values({ account_id: accountId, ...row })
         .onConflict((oc) => oc.column('account_id').doUpdateSet(row))
         .execute();
+      await this.updates.append(tx, outbox, accountId, { type: 'call.settings', data: { settings: next } });
       return next;
     });
+    this.updates.publish(outbox);
+    return next;
   }
 
   /** Everything the policy needs about a (caller, callee) pair, in four reads. */

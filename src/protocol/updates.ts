@@ -1,5 +1,5 @@
 import type { ChatView, MessageView, MemberRole } from './views.js';
-import type { CallEventMap, CallLogEntry } from './calls.js';
+import type { CallEventMap, CallLogEntry, CallSettingsView } from './calls.js';
 
 /**
  * Updates the server persists in an account's log, each with the account's next pts
@@ -17,11 +17,13 @@ export interface UpdateDataMap {
   block: { accountId: number; blocked: boolean };
   /** A call ended: its row in this account's call log (missed calls show on every device). */
   'call.log': { entry: CallLogEntry };
+  /** This account's call privacy settings changed (on any of its devices): every device shows the same. */
+  'call.settings': { settings: CallSettingsView };
 }
 
 export type UpdateType = keyof UpdateDataMap;
 export const UPDATE_TYPES: readonly UpdateType[] = [
-  'message.new', 'message.edited', 'message.deleted', 'chat.read', 'chat.updated', 'chat.member', 'draft', 'contact', 'block', 'call.log',
+  'message.new', 'message.edited', 'message.deleted', 'chat.read', 'chat.updated', 'chat.member', 'draft', 'contact', 'block', 'call.log', 'call.settings',
 ];
 
 export type UpdateOf<T extends UpdateType> = { type: T; data: UpdateDataMap[T] };

@@ -248,12 +248,17 @@ test('calls in the web client: direct call with emoji, decline, missed, protecte
   });
 
   await step('B protects its IP: A\'s call is relayed on B\'s side and audio flows', async () => {
+    // Bob's other device has the same settings page open: the change shows there too (call.settings update).
+    await openCallSettings(b2.page);
+    assert.equal(await b2.page.isChecked(tid('call-protect-ip')), false);
     await openCallSettings(b.page);
     await b.page.click(tid('call-protect-ip'));
     await b.page.locator(tid('call-settings-saved')).waitFor();
     assert.equal(await b.page.isChecked(tid('call-protect-ip')), true);
+    await eventually(() => b2.page.isChecked(tid('call-protect-ip')), 10000, 'Bob\'s other device shows protection on');
     await shot(b.page, 'calls-privacy-settings');
     await leaveSettings(b.page);
+    await leaveSettings(b2.page);
     await openChat(b.page, 'Alice');
     await callAndAnswer(a.page, b.page);
     const [, sb] = await Promise.all([audioFlows(a.page, 'A'), audioFlows(b.page, 'B')]);

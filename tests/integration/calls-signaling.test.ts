@@ -270,6 +270,20 @@ for (const backend of BACKENDS) {
       await expectApiError(alice.client.call('calls.updateSettings', { protectIp: true, extra: 1 }), 'validation_failed', 400);
     });
 
+    it('settings changed on one device reach the account\'s other devices (call.settings update, also in the HTTP difference)', async () => {
+      const alice = await w.user('alice');
+      const phone = await w.device(alice);
+      const from = (await alice.client.difference(0)).pts;
+      await w.settings(alice, { protectIp: true, silenceUnknown: true });
+      const expected = { protectIp: true, p2pWith: 'everyone', whoCanCall: 'everyone', silenceUnknown: true };
+      assert.deepEqual((await phone.device.next('call.settings')).settings, expected);
+      assert.deepEqual((await alice.device.next('call.settings')).settings, expected, 'the changing device too (its other tabs)');
+      // A refused change writes nothing.
+      await expectApiError(w.settings(alice, { p2pWith: 'strangers' as never }), 'validation_failed', 400);
+      const diff = await phone.client.difference(from);
+      assert.deepEqual(diff.updates.filter((u) => u.type === 'call.settings').map((u) => u.data), [{ settings: expected }]);
+    });
+
     it('the operations work over the update channel too', async () => {
       const alice = await w.user('alice');
       const bob = await w.user('bob');

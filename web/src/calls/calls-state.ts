@@ -1,6 +1,6 @@
 import type { CallEngine } from '../../../src/client/calls/engine.js';
 import type { ActiveCall, CallOperation, CallPeer, IncomingCall } from '../../../src/client/calls/types.js';
-import type { CallEventMap, CallEventType, CallLogEntry } from '../../../src/protocol/calls.js';
+import type { CallEventMap, CallEventType, CallLogEntry, CallSettingsView } from '../../../src/protocol/calls.js';
 import type { CallsHost, CallsView } from './host.js';
 import { browserPlatform } from './platform.js';
 import { Ringer } from './ringer.js';
@@ -25,6 +25,8 @@ export class CallsState implements CallsView {
   /** Every RTCPeerConnection the engine made that is not closed yet (tests read getStats of the live one). */
   peerConnections: RTCPeerConnection[] = [];
   log: CallLogEntry[] = [];
+  /** The privacy settings as the last `call.settings` update said (null: none seen since this page loaded). */
+  settings: CallSettingsView | null = null;
   logLoaded = false;
   logDone = false;
   logError: string | undefined;
@@ -96,6 +98,12 @@ export class CallsState implements CallsView {
     if (this.engine) return this.engine.handleEvent(type, data);
     this.queued.push([type, data]);
     void this.load().catch(() => undefined);
+  }
+
+  /** A `call.settings` update: this account's call privacy settings changed (on any of its devices). */
+  onSettings(settings: CallSettingsView): void {
+    this.settings = settings;
+    this.host.emit();
   }
 
   /** A `call.log` update: a call of this account ended (on any of its devices). */

@@ -9,7 +9,8 @@ const AUDIENCES: Audience[] = ['everyone', 'contacts', 'nobody'];
 /**
  * Settings → Calls & privacy. Every change is saved at once with calls.updateSettings; the server
  * enforces these (it relays and filters candidates itself), so the switches mean what they say even
- * for a call from another of this account's devices.
+ * for a call from another of this account's devices, and a change made on another device shows here
+ * at once (`call.settings` update).
  */
 export function CallPrivacySettings({ store }: { store: Store }) {
   const t = store.t.bind(store);
@@ -20,6 +21,11 @@ export function CallPrivacySettings({ store }: { store: Store }) {
   useEffect(() => {
     store.client.call<CallSettingsView>('calls.settings').then(setSettings).catch((err: unknown) => setError(errorText(store, err)));
   }, []);
+  // Changed on another device of this account (a `call.settings` update): show what the server has.
+  const remote = store.calls.settings;
+  useEffect(() => {
+    if (remote && status !== 'saving') setSettings(remote);
+  }, [remote]);
 
   const save = async (patch: Partial<CallSettingsView>) => {
     if (!settings) return;

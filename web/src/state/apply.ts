@@ -58,6 +58,9 @@ export function applyUpdate(s: StoreCore, u: Update): void {
     case 'call.log':
       s.calls.onLogEntry(u.data.entry);
       break;
+    case 'call.settings':
+      s.calls.onSettings(u.data.settings);
+      break;
   }
   s.pts = u.pts;
   s.persist.schedule();
