@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { CallDevice, addressesIn, hostAddresses, receivedSignaling, startWsProxy } from '../helpers/wrtc-call.js';
+import { CallDevice, addressesIn, hostAddresses, receivedSignaling, startTestRelay, startWsProxy, type TestRelay } from '../helpers/wrtc-call.js';
 
 /**
  * Calls between two Node devices on @roamhq/wrtc through the real server and a real coturn
@@ -361,6 +361,46 @@ describe(`calls on wrtc: relay credential refresh [${backend}]`, () => {
         const generations = new Set(d.localCandidates.filter((x) => / typ relay/.test(x)).map((x) => / ufrag (\S+)/.exec(x)?.[1]));
         assert.ok(generations.size >= 3, `relay candidates of the probe, the first and a restarted generation: ${[...generations].join(', ')}`);
       }
+    } finally {
+      await hangupAndClose(p);
+    }
+  });
+});
+
+describe(`calls on wrtc: the relay restarts mid-call [${backend}]`, () => {
+  let t: TestServer;
+  let relay: TestRelay;
+
+  before(async () => {
+    relay = await startTestRelay('restarting');
+    t = await startTestServer(backend, { relays: { managed: { enabled: false }, external: [relay.entry] } });
+  });
+  after(async () => {
+    await t?.close();
+    await relay?.close();
+  });
+
+  it('coturn is killed and comes back: the caller restarts ICE, the call stays up and audio flows again both ways', async () => {
+    const p = await pair(t, ['phoenix_alice', 'phoenix_bob']);
+    try {
+      // Both relay-only: every packet of the call goes through the relay that is about to die.
+      for (const u of [p.alice, p.bob]) await u.device.client.call('calls.updateSettings', { protectIp: true });
+      await call(p);
+      await audioBothWays(p);
+      await selectedPaths(p);
+      await relay.restart();
+      // The allocations died with it: the connection drops, the caller restarts ICE on the new coturn.
+      await Promise.all([p.alice.device, p.bob.device].map((d) => d.until((x) => (x.engine.current?.iceRestarts ?? 0) >= 1, 'an ICE restart after the relay came back', 30000)));
+      for (const d of [p.alice.device, p.bob.device]) {
+        await d.until((x) => x.engine.current?.connection === 'connected', 'connected again', 20000);
+        const before = d.engine.current!.quality.audioBytesReceived;
+        await d.until((x) => (x.engine.current?.quality.audioBytesReceived ?? 0) > before + 1000, 'audio bytes growing after the restart', 20000);
+        const c = d.engine.current!;
+        assert.equal(c.phase, 'active', 'the call never ended');
+        assert.equal(c.endReason, null);
+        assert.equal(c.quality.localCandidateType, 'relay');
+      }
+      assert.deepEqual(p.alice.device.apiErrors, []);
     } finally {
       await hangupAndClose(p);
     }

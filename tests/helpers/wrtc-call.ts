@@ -350,6 +350,8 @@ async function waitForStun(port: number, timeoutMs: number): Promise<void> {
 export interface TestRelay {
   /** A `relays.external` entry for the test config. */
   entry: { id: string; region: string; urls: string[]; secret: string };
+  /** Kills coturn (SIGKILL: every allocation is gone) and starts it again on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -371,7 +373,7 @@ export async function startTestRelay(id = 'test', region = 'local'): Promise<Tes
     ].join('\n'),
     { mode: 0o600 },
   );
-  const child = spawn('turnserver', ['-c', conf], { stdio: 'ignore' });
+  let child = spawn('turnserver', ['-c', conf], { stdio: 'ignore' });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   try {
@@ -382,6 +384,13 @@ export async function startTestRelay(id = 'test', region = 'local'): Promise<Tes
   }
   return {
     entry: { id, region, urls: [`turn:127.0.0.1:${port}?transport=udp`], secret },
+    async restart() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      kill();
+      await exited;
+      child = spawn('turnserver', ['-c', conf], { stdio: 'ignore' });
+      await waitForStun(port, 10000);
+    },
     async close() {
       process.off('exit', kill);
       if (child.exitCode === null) {

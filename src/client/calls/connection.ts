@@ -2,12 +2,17 @@ import type { CandidateInit, SessionDescriptionInit } from '../../protocol/calls
 import { CallEngineError, type EngineHost } from './engine-host.js';
 import { hasVideo } from './call-view.js';
 import { Renegotiation } from './negotiation.js';
+import { refreshRelay } from './relay-refresh.js';
 import { iceServerFor } from './relay-rtt.js';
 import type { RTCPeerConnectionLike } from './rtc-types.js';
 import type { CallSession } from './session.js';
 
 /** How long ICE may stay 'failed' before the call ends (it can recover while late pairs are checked). */
 const FAILED_GRACE_MS = 5000;
+/** A connection 'disconnected' this long is restarted (a relay restarted, the network changed). */
+const DISCONNECTED_RESTART_MS = 2000;
+/** ICE restarts tried after a drop before the call is left to fail. */
+const MAX_RECOVERIES = 3;
 
 /**
  * The call's RTCPeerConnection: the session's ONE relay, the gathering policy the server decided
@@ -41,8 +46,21 @@ export function connect(host: EngineHost, s: CallSession, relayOnly: boolean): R
   pc.addEventListener('connectionstatechange', () => {
     const state = pc.connectionState;
     host.patch(s, { connection: state, ...(state === 'connected' && host.view?.phase === 'connecting' ? { phase: 'active' as const } : {}) });
-    // libwebrtc may pass through 'failed' while a late candidate pair is still being checked: give it a moment.
+    if (state === 'connected') {
+      s.connectedOnce = true;
+      s.recoveries = 0;
+      clearTimeout(s.recoveryTimer);
+    }
+    if (state === 'disconnected') {
+      clearTimeout(s.recoveryTimer);
+      s.recoveryTimer = setTimeout(() => {
+        if (pc.connectionState === 'disconnected' || pc.connectionState === 'failed') recover(host, s, pc);
+      }, DISCONNECTED_RESTART_MS);
+    }
     if (state === 'failed') {
+      recover(host, s, pc);
+      // libwebrtc may pass through 'failed' while a late candidate pair is still being checked, and a
+      // restart takes it out of 'failed': give it a moment.
       setTimeout(() => {
         if (!s.ended && s.pc === pc && pc.connectionState === 'failed') host.fail(s, new CallEngineError('connection_failed', 'no network path to the other party (ICE failed)'));
       }, FAILED_GRACE_MS);
@@ -91,4 +109,19 @@ export async function addRemoteCandidate(host: EngineHost, s: CallSession, candi
 
 export async function flushRemoteCandidates(host: EngineHost, s: CallSession): Promise<void> {
   for (const c of s.remoteCandidates.splice(0)) await addRemoteCandidate(host, s, c);
+}
+
+/**
+ * A call that was up lost its path (its relay restarted and forgot the allocations, the network
+ * changed): the caller restarts ICE (RFC 8445 §9) with fresh relay credentials — a relay the server
+ * found dead is no longer offered — and the callee follows through the new offer. Only the caller
+ * starts it, so the two sides do not restart each other's restart; a call that never connected is
+ * not retried (there was no path to recover), and after MAX_RECOVERIES the failure stands.
+ */
+function recover(host: EngineHost, s: CallSession, pc: RTCPeerConnectionLike): void {
+  if (s.ended || s.pc !== pc || !s.answered || !s.connectedOnce || s.direction !== 'outgoing') return;
+  if (s.recoveries >= MAX_RECOVERIES) return;
+  s.recoveries++;
+  host.log('connection lost: ICE restart', s.recoveries);
+  void refreshRelay(host, s);
 }

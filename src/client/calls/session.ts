@@ -53,6 +53,11 @@ export class CallSession {
   refreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The relay credential expired before the call was answered: refresh once it is. */
   refreshDue = false;
+  /** The connection reached 'connected' at least once (only such a call is worth an ICE restart when it drops). */
+  connectedOnce = false;
+  /** ICE restarts made to recover a dropped connection since it was last connected. */
+  recoveries = 0;
+  recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly cleanups: Array<() => void> = [];
 
   constructor(readonly direction: 'outgoing' | 'incoming') {}
@@ -67,6 +72,7 @@ export class CallSession {
     this.ended = true;
     clearInterval(this.statsTimer);
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.recoveryTimer);
     for (const c of this.cleanups.splice(0)) c();
     for (const t of this.localStream?.getTracks() ?? []) t.stop();
     try {
