@@ -27,7 +27,8 @@ export function callStatus(call: ActiveCall, host: CallsHost, calls: CallsView):
     case 'preparing': return t(call.direction === 'outgoing' ? 'call_calling' : 'call_connecting');
     case 'ringing': return t('call_ringing');
     case 'connecting': return t('call_connecting');
-    case 'active': return formatDuration(Date.now() - (call.answeredAt ?? call.startedAt));
+    // The path dropped and the engine is restarting ICE (docs/call-engine.md "Recovering a dropped connection").
+    case 'active': return call.connection === 'disconnected' || call.connection === 'failed' ? t('call_reconnecting') : formatDuration(Date.now() - (call.answeredAt ?? call.startedAt));
     case 'ended': return call.error ? calls.errorText(call.error) : t(`call_end_${call.endReason ?? 'hangup'}` as Key);
   }
 }

@@ -1,7 +1,7 @@
 /** Call strings (issue 4), merged into the dictionaries of i18n.ts. */
 export const callsEn = {
   call_voice: 'Voice call', call_video: 'Video call',
-  call_calling: 'Calling…', call_ringing: 'Ringing…', call_connecting: 'Connecting…',
+  call_calling: 'Calling…', call_ringing: 'Ringing…', call_connecting: 'Connecting…', call_reconnecting: 'Reconnecting…',
   call_cancel: 'Cancel', call_hangup: 'Hang up', call_accept: 'Accept', call_acceptVideo: 'Accept with video', call_decline: 'Decline',
   call_incomingVoice: 'Incoming voice call', call_incomingVideo: 'Incoming video call', call_relayedNote: 'Relayed: your IP address stays hidden',
   call_mute: 'Mute', call_unmute: 'Unmute', call_cameraOff: 'Camera off', call_cameraOn: 'Camera on',
@@ -40,7 +40,7 @@ type CallsDict = Partial<Record<keyof typeof callsEn, string>>;
 
 export const callsIt: CallsDict = {
   call_voice: 'Chiamata vocale', call_video: 'Videochiamata',
-  call_calling: 'Chiamata in corso…', call_ringing: 'Sta squillando…', call_connecting: 'Connessione…',
+  call_calling: 'Chiamata in corso…', call_ringing: 'Sta squillando…', call_connecting: 'Connessione…', call_reconnecting: 'Riconnessione…',
   call_cancel: 'Annulla', call_hangup: 'Riaggancia', call_accept: 'Rispondi', call_acceptVideo: 'Rispondi con video', call_decline: 'Rifiuta',
   call_incomingVoice: 'Chiamata vocale in arrivo', call_incomingVideo: 'Videochiamata in arrivo', call_relayedNote: 'Tramite relay: il tuo indirizzo IP resta nascosto',
   call_mute: 'Disattiva microfono', call_unmute: 'Riattiva microfono', call_cameraOff: 'Spegni fotocamera', call_cameraOn: 'Accendi fotocamera',
@@ -78,7 +78,7 @@ export const callsIt: CallsDict = {
 
 export const callsFr: CallsDict = {
   call_voice: 'Appel vocal', call_video: 'Appel vidéo',
-  call_calling: 'Appel en cours…', call_ringing: 'Ça sonne…', call_connecting: 'Connexion…',
+  call_calling: 'Appel en cours…', call_ringing: 'Ça sonne…', call_connecting: 'Connexion…', call_reconnecting: 'Reconnexion…',
   call_cancel: 'Annuler', call_hangup: 'Raccrocher', call_accept: 'Répondre', call_acceptVideo: 'Répondre en vidéo', call_decline: 'Refuser',
   call_incomingVoice: 'Appel vocal entrant', call_incomingVideo: 'Appel vidéo entrant', call_relayedNote: 'Relayé : votre adresse IP reste cachée',
   call_mute: 'Couper le micro', call_unmute: 'Activer le micro', call_cameraOff: 'Couper la caméra', call_cameraOn: 'Activer la caméra',
@@ -116,7 +116,7 @@ export const callsFr: CallsDict = {
 
 export const callsDe: CallsDict = {
   call_voice: 'Sprachanruf', call_video: 'Videoanruf',
-  call_calling: 'Rufe an…', call_ringing: 'Es klingelt…', call_connecting: 'Verbinde…',
+  call_calling: 'Rufe an…', call_ringing: 'Es klingelt…', call_connecting: 'Verbinde…', call_reconnecting: 'Verbindung wird wiederhergestellt…',
   call_cancel: 'Abbrechen', call_hangup: 'Auflegen', call_accept: 'Annehmen', call_acceptVideo: 'Mit Video annehmen', call_decline: 'Ablehnen',
   call_incomingVoice: 'Eingehender Sprachanruf', call_incomingVideo: 'Eingehender Videoanruf', call_relayedNote: 'Über Relay: deine IP-Adresse bleibt verborgen',
   call_mute: 'Stummschalten', call_unmute: 'Stummschaltung aufheben', call_cameraOff: 'Kamera aus', call_cameraOn: 'Kamera an',
