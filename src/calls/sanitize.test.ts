@@ -67,6 +67,23 @@ describe('sanitizeSdp on real descriptions', () => {
     assert.ok(relayed.candidates.every((c) => parseCandidate(c.candidate).type === 'relay'));
   });
 
+  it('a line that swallowed its neighbour (a lost line break) cannot carry an address past the mask', () => {
+    const text = sdp('offer-audio-data');
+    const throwsBad = (t: string, reason: string) => assert.throws(() => sanitizeSdp(t, opts({ extractCandidates: true })), (e: AppError) => e.code === 'bad_sdp' && e.data?.reason === reason);
+    // fast-check found this one (seed 152406419): the c= line glued to the data m-line's format list.
+    throwsBad(text.replace('webrtc-datachannel\r\nc=IN', 'webrtc-datacha\u{10000}c=IN'), 'malformed_line');
+    throwsBad(text.replace('webrtc-datachannel\r\nc=IN', 'webrtc-datachannel c=IN'), 'malformed_line');
+    // A whitelisted attribute that swallowed a candidate line: refused, not forwarded.
+    const ssrc = /a=ssrc:\d+ cname:\S+/.exec(sdp('offer-audio'))?.[0];
+    assert.ok(ssrc, 'the sample has an a=ssrc cname line');
+    throwsBad(sdp('offer-audio').replace(ssrc, `${ssrc} ${ADDR.caller.v4}`), 'address_in_line');
+    throwsBad(sdp('offer-audio').replace(ssrc, `${ssrc} host:${ADDR.caller.mdns}`), 'address_in_line');
+    // Unmasked (a side that may show its addresses, answering a direct call) is left alone.
+    assert.doesNotThrow(() => sanitizeSdp(sdp('offer-audio').replace(ssrc, `${ssrc} ${ADDR.caller.v4}`), opts()));
+    // RTP formats are payload type numbers.
+    throwsBad(sdp('offer-audio').replace(/^(m=audio \S+ \S+ )/m, '$1192.168.1.23 '), 'malformed_line');
+  });
+
   it('masks a=rtcp addresses, IPv6 c= lines and drops remote-candidates', () => {
     const text = sdp('offer-audio')
       .replace('a=rtcp:9 IN IP4 0.0.0.0', 'a=rtcp:50001 IN IP4 192.168.1.23')

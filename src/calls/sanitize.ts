@@ -1,7 +1,7 @@
 import './errors.js';
 import { AppError } from '../kernel/errors.js';
 import type { CandidateInit } from '../protocol/calls.js';
-import { dropReason, formatCandidate, parseCandidate, type DropReason } from './candidate.js';
+import { dropReason, formatCandidate, isIPv4, isIPv6, parseCandidate, type DropReason } from './candidate.js';
 
 /**
  * What the server forwards of a party's session descriptions and candidates (docs/calls.md,
@@ -112,11 +112,15 @@ export function sanitizeSdp(sdp: string, opts: SdpOptions): SanitizedSdp {
     // RFC 8866 §5: `<type>=<value>`, one lower-case letter; no control characters (a NUL or a bare CR hides lines).
     if (!/^[a-z]=/.test(line) || hasControl(line)) bad('malformed_line', { line: n + 1 });
     if (line.startsWith('m=')) {
-      const m = /^m=([A-Za-z0-9_-]+) ([0-9]{1,5})(?:\/[0-9]+)? (\S+)(?: \S+)+$/.exec(line);
+      const m = /^m=([A-Za-z0-9_-]+) ([0-9]{1,5})(?:\/[0-9]+)? (\S+)((?: \S+)+)$/.exec(line);
       if (!m) bad('malformed_line', { line: n + 1 });
-      const [, media, port, proto] = m as unknown as [string, string, string, string];
+      const [, media, port, proto, fmts] = m as unknown as [string, string, string, string, string];
       const allowed = media === 'application' ? DATA_PROTO : RTP_PROTO;
       if (proto !== allowed) bad('media_protocol', { media, proto });
+      // The formats are RTP payload types (RFC 3551 §6, 0–127), or the one data channel format
+      // (RFC 8841 §4.1); anything else is where a line swallowed by a lost line break would hide.
+      const formatOk = media === 'application' ? fmts === ' webrtc-datachannel' : /^(?: (?:[0-9]|[1-9][0-9]|1[01][0-9]|12[0-7]))+$/.test(fmts);
+      if (!formatOk) bad('malformed_line', { line: n + 1 });
       if (Number(port) > 65535) bad('malformed_line', { line: n + 1 });
       current = newSection(sections.length - 1, Number(port));
       sections.push(current);
@@ -173,12 +177,32 @@ export function sanitizeSdp(sdp: string, opts: SdpOptions): SanitizedSdp {
     }
     for (const line of section.lines) {
       const rewritten = mask ? maskLine(line, section) : line;
-      if (rewritten !== null) out.push(rewritten);
+      if (rewritten === null) continue;
+      // o=, c= and a=rtcp were rewritten to placeholders; every other line must name no address.
+      if (mask && !/^(?:o=|c=|a=rtcp:)/.test(line) && addressIn(line)) bad('address_in_line', { line: raw.indexOf(line) + 1 });
+      out.push(rewritten);
     }
     out.push(...kept);
     if (section.endOfCandidates && !opts.extractCandidates) out.push('a=end-of-candidates');
   }
   return { sdp: `${out.join('\r\n')}\r\n`, candidates, dropped, received };
+}
+
+/**
+ * A masked description must not carry an address anywhere: the lines that may hold one (o=, c=,
+ * a=rtcp, candidates) are rewritten or taken out, and any other line still naming an IP address or
+ * an mDNS name (RFC 8866 grammar aside: a line that swallowed its neighbour, an attribute value a
+ * client filled in) is refused rather than passed on. Tokens split at white space; `name:value`
+ * forms (a=ssrc's `cname:`) are looked at after the first colon too.
+ */
+function addressIn(line: string): boolean {
+  for (const token of line.slice(2).split(/\s+/)) {
+    const tail = token.includes(':') ? token.slice(token.indexOf(':') + 1) : '';
+    for (const t of tail ? [token, tail] : [token]) {
+      if (isIPv4(t) || isIPv6(t) || /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.local\.?$/i.test(t)) return true;
+    }
+  }
+  return false;
 }
 
 /** Any control character but TAB (RFC 8866 §9 allows none in a line). */
