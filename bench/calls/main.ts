@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   for (const calls of [50, 100, 200, 300, 400, 500, 600].filter((n) => n <= MAX_CALLS)) {
     const s = await relayLoadStep({ calls, seconds: LOAD_SECONDS, freshRelay, coturnPid });
     steps.push(s);
-    log(`relayed load ${s.calls} calls (${s.setupFailures} failed to set up): loss ${s.lossPct.toFixed(3)} % (worst call ${s.worstCallLossPct.toFixed(2)} %), relay one-way p50 ${r1(s.p50Ms)} ms p99 ${r1(s.p99Ms)} ms, coturn CPU ${s.coturnCpuPct === null ? '?' : r1(s.coturnCpuPct)} % of a core, generator ${r1(s.generatorCpuPct)} %`);
+    log(`relayed load ${s.calls} calls (${s.setupFailures} failed to set up${s.firstSetupError ? `: ${s.firstSetupError}` : ''}): loss ${s.lossPct.toFixed(3)} % (worst call ${s.worstCallLossPct.toFixed(2)} %), relay one-way p50 ${r1(s.p50Ms)} ms p99 ${r1(s.p99Ms)} ms, coturn CPU ${s.coturnCpuPct === null ? '?' : r1(s.coturnCpuPct)} % of a core, generator ${r1(s.generatorCpuPct)} %`);
     if (s.lossPct < 1 && s.setupFailures === 0) best = s;
     else break;
   }

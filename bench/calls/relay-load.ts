@@ -27,6 +27,8 @@ export interface LoadStep {
   /** This process's CPU (the load generator), % of one core. */
   generatorCpuPct: number;
   setupFailures: number;
+  /** Why the first failed setup failed (null when none did). */
+  firstSetupError: string | null;
 }
 
 interface Leg {
@@ -97,6 +99,7 @@ function percentile(sorted: number[], p: number): number {
 export async function relayLoadStep(opts: { calls: number; seconds: number; freshRelay: () => RelayServer; coturnPid: number | null }): Promise<LoadStep> {
   const calls: LoadCall[] = [];
   let setupFailures = 0;
+  let firstSetupError: string | null = null;
   // Set up in small batches: coturn answers Allocate quickly, but 2×N at once would only measure our socket count.
   for (let i = 0; i < opts.calls; i += 20) {
     // A lost UDP Allocate under load is retried like a client would (3 tries); only then it counts as failed.
@@ -110,8 +113,13 @@ export async function relayLoadStep(opts: { calls: number; seconds: number; fres
       }
     };
     const batch = await Promise.allSettled(Array.from({ length: Math.min(20, opts.calls - i) }, () => open()));
-    for (const r of batch) if (r.status === 'fulfilled') calls.push(r.value);
-      else setupFailures++;
+    for (const r of batch) {
+      if (r.status === 'fulfilled') calls.push(r.value);
+      else {
+        setupFailures++;
+        firstSetupError ??= (r.reason as Error)?.message ?? String(r.reason);
+      }
+    }
   }
   const delays: number[] = [];
   const epoch = performance.now();
@@ -172,5 +180,6 @@ export async function relayLoadStep(opts: { calls: number; seconds: number; fres
     coturnCpuPct: cpu0 !== null && cpu1 !== null ? (100 * (cpu1 - cpu0)) / elapsed : null,
     generatorCpuPct: (100 * (self.user + self.system)) / 1e6 / elapsed,
     setupFailures,
+    firstSetupError,
   };
 }
