@@ -299,15 +299,22 @@ export class Calls {
   }
 
   /** Caller while ringing: cancelled; a rung callee device while ringing: declined; either party while active: hangup. */
-  async hangup(caller: Caller, p: { callId: string }): Promise<{ ok: true }> {
+  /**
+   * Ends the call. `reason: 'failed'` from a party of an answered call: its media path never formed
+   * or was lost for good (the call engine gave up), so the other side hears `failed`, not `hangup`,
+   * and both log rows say failed.
+   */
+  async hangup(caller: Caller, p: { callId: string; reason?: 'failed' }): Promise<{ ok: true }> {
     const call = this.live.find(p.callId, caller);
     const role = roleOf(call, caller);
+    const failed = p.reason === 'failed';
+    const outcome = failed ? 'failed' : 'answered';
     if (role.kind === 'caller') {
       if (call.state === 'ringing') {
         // The callee did not cancel anything: for them it is a missed call (shown on all their devices).
         await this.live.finish(call, { notify: [...call.rung].map((d) => [d, 'cancelled']), callerOutcome: 'cancelled', calleeOutcome: 'missed' });
       } else {
-        await this.live.finish(call, { notify: [[call.answeredBy!, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
+        await this.live.finish(call, { notify: [[call.answeredBy!, failed ? 'failed' : 'hangup']], callerOutcome: outcome, calleeOutcome: outcome });
       }
       return { ok: true };
     }
@@ -317,7 +324,7 @@ export class Calls {
       return { ok: true };
     }
     if (role.device !== 'answering') throw notThisDevice(call);
-    await this.live.finish(call, { notify: [[call.callerDevice, 'hangup']], callerOutcome: 'answered', calleeOutcome: 'answered' });
+    await this.live.finish(call, { notify: [[call.callerDevice, failed ? 'failed' : 'hangup']], callerOutcome: outcome, calleeOutcome: outcome });
     return { ok: true };
   }
 

@@ -425,13 +425,17 @@ describe(`a relayed call with no media path [${backend}]`, () => {
       await p.bob.device.until((d) => d.engine.incoming.length > 0, 'call.incoming');
       await started;
       await p.bob.device.engine.accept(p.bob.device.engine.incoming[0]!.callId, { video: false });
-      await p.alice.device.until((d) => d.engine.current?.phase === 'ended', 'the caller gives up', 60000);
-      const a = p.alice.device.engine.current!;
-      assert.equal(a.endReason, 'failed');
-      assert.equal(a.error?.code, 'connection_failed');
-      assert.equal(a.quality.audioBytesReceived ?? 0, 0, 'no media flowed');
-      // The engine hung up on the server too: the callee's call ends.
-      await p.bob.device.until((d) => d.engine.current?.phase === 'ended', 'call.ended at the callee', 60000);
+      // Whichever side gives up first tells the server the call failed; the other hears 'failed' too.
+      for (const d of [p.alice.device, p.bob.device]) {
+        await d.until((x) => x.engine.current?.phase === 'ended', 'the call to end', 60000);
+        const c = d.engine.current!;
+        assert.equal(c.endReason, 'failed');
+        assert.equal(c.error?.code, 'connection_failed');
+        assert.equal(c.quality.audioBytesReceived ?? 0, 0, 'no media flowed');
+      }
+      // Both call log rows say failed, not answered.
+      const rows = await Promise.all([p.alice.device, p.bob.device].map((d) => d.client.call<Array<{ outcome: string }>>('calls.log', { limit: 1 })));
+      assert.deepEqual(rows.map((r) => r[0]?.outcome), ['failed', 'failed']);
     } finally {
       await hangupAndClose(p);
     }

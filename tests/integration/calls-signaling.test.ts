@@ -284,6 +284,19 @@ for (const backend of BACKENDS) {
       assert.deepEqual(diff.updates.filter((u) => u.type === 'call.settings').map((u) => u.data), [{ settings: expected }]);
     });
 
+    it('hangup with reason failed (the engine gave up on the media path): the other side hears failed, both logs say failed', async () => {
+      const alice = await w.user('alice');
+      const bob = await w.user('bob');
+      const { callId } = await w.start(alice, bob);
+      await w.event(bob, 'call.incoming', callId);
+      await w.accept(bob, callId);
+      await bob.client.call('calls.hangup', { callId, reason: 'failed' });
+      assert.equal((await w.event(alice, 'call.ended', callId)).reason, 'failed');
+      const [la, lb] = await Promise.all([w.logUpdate(alice, callId), w.logUpdate(bob, callId)]);
+      assert.deepEqual([la.outcome, lb.outcome], ['failed', 'failed']);
+      await expectApiError(alice.client.call('calls.hangup', { callId: 'x', reason: 'bored' }), 'validation_failed', 400);
+    });
+
     it('the operations work over the update channel too', async () => {
       const alice = await w.user('alice');
       const bob = await w.user('bob');

@@ -122,6 +122,8 @@ export class CallEngine {
         return void s.inbox.run(() => s.renegotiation?.onRemote((data as CallEventMap['call.description']).description) ?? Promise.resolve()).catch(log('description'));
       case 'call.ended': {
         const d = data as CallEventMap['call.ended'];
+        // The other side's connection failed first and said so: it is this call's failure too.
+        if (d.reason === 'failed') return this.finish(s, 'failed', { code: 'connection_failed', message: 'no network path to the other party (failed on their side)' });
         return this.finish(s, d.reason);
       }
     }
@@ -514,6 +516,7 @@ export class CallEngine {
     this.log('call failed', error.code, error.message);
     this.finish(s, 'failed', error);
     // A call the server knows about must not ring on or stay up without us.
-    if (s.callId && (s.direction === 'outgoing' || s.answered)) void this.o.api('calls.hangup', { callId: s.callId }).catch(() => undefined);
+    // Answered: the other side learns it failed (reason 'failed'), not that we hung up.
+    if (s.callId && (s.direction === 'outgoing' || s.answered)) void this.o.api('calls.hangup', { callId: s.callId, ...(s.answered ? { reason: 'failed' } : {}) }).catch(() => undefined);
   }
 }
