@@ -1,6 +1,6 @@
 import type { CallAccepted, CallEventMap, CallPreparation, CallStarted, RelayServer } from '../../protocol/calls.js';
 import type { CallEndReason } from '../../protocol/calls.js';
-import { checkCommitment, commitment, randomNonce, sdpFingerprints, verificationCode } from '../../protocol/call-verification.js';
+import { commitment, randomNonce, sdpFingerprints } from '../../protocol/call-verification.js';
 import { hasVideo, newCall } from './call-view.js';
 import { addRemoteCandidate, connect, flushRemoteCandidates, releaseCandidates } from './connection.js';
 import { CallEngineError, type EngineHost } from './engine-host.js';
@@ -8,7 +8,9 @@ import { attachTracks, sendNoVideo, setCamera, setMuted, switchDevice } from './
 import { refreshRelay, scheduleRefresh } from './relay-refresh.js';
 import { chooseRelay, measureRelays, type RelayRtt } from './relay-rtt.js';
 import type { MediaDeviceInfoLike, MediaStreamConstraintsLike, MediaStreamLike } from './rtc-types.js';
+import { prepareAnswer, type Ringing } from './prepared-answer.js';
 import { CallSession } from './session.js';
+import { calleeVerification, callerVerification } from './verification.js';
 import { readQuality } from './stats.js';
 import type { ActiveCall, CallEngineOptions, CallPeer, CallQuality, IncomingCall } from './types.js';
 
@@ -16,25 +18,6 @@ export { CallEngineError } from './engine-host.js';
 
 /** Answered calls that have not connected after this long end as failed. */
 const CONNECT_TIMEOUT_MS = 30000;
-
-interface Ringing {
-  event: CallEventMap['call.incoming'];
-  /** Relay RTTs, measured while ringing (relay-only probes: no packet to the caller). */
-  probe: Promise<RelayRtt[]>;
-  expiry: ReturnType<typeof setTimeout>;
-  /** The answer made while ringing (`prepareAnswer`); null when this ring is answered the slow way. */
-  prepared: PreparedAnswer | null;
-}
-
-/**
- * A callee's connection made while its device rings: the offer applied, an answer made and set, so
- * its relay allocation is gathered before the user answers. Nothing of it is sent until accept.
- */
-interface PreparedAnswer {
-  session: CallSession;
-  /** Settles when the answer is set: null, or the error that stopped the preparation. */
-  ready: Promise<unknown>;
-}
 
 /**
  * One device's calls (docs/call-engine.md): the only WebRTC code of Parley, shared by the web client
@@ -186,13 +169,7 @@ export class CallEngine {
     await flushRemoteCandidates(this.host, s);
     // Open the commitment now that the answer (and so the callee's fingerprint) is fixed.
     void s.out.run(() => this.o.api('calls.reveal', { callId: s.callId, nonce: s.nonce })).catch((e: unknown) => this.log('reveal', e));
-    const emoji = await verificationCode({
-      callerFingerprints: sdpFingerprints(s.offerSdp),
-      calleeFingerprints: sdpFingerprints(d.answer.sdp),
-      callerNonce: s.nonce,
-      calleeNonce: d.nonce,
-    });
-    this.patch(s, { verification: { status: 'ready', emoji } });
+    this.patch(s, { verification: await callerVerification(s, d.nonce) });
     if (s.refreshDue) void refreshRelay(this.host, s);
   }
 
@@ -207,7 +184,7 @@ export class CallEngine {
     const expiry = setTimeout(() => this.dropIncoming(d.callId), Math.max(0, d.expiresAt - Date.now()) + 10_000);
     const ring: Ringing = { event: d, probe, expiry, prepared: null };
     this.ringing.set(d.callId, ring);
-    if (prepare) ring.prepared = this.prepareAnswer(d, probe);
+    if (prepare) ring.prepared = prepareAnswer(this.host, d, (session) => this.chooseRelayFor(session, d.relays, probe));
     this.incomingCalls = [...this.incomingCalls, { callId: d.callId, from: d.from, video: d.video, relayOnly: d.relayOnly, expiresAt: d.expiresAt, receivedAt: Date.now() }];
     this.o.onChange();
   }
@@ -221,41 +198,6 @@ export class CallEngine {
     r.prepared?.session.dispose();
     this.incomingCalls = this.incomingCalls.filter((c) => c.callId !== callId);
     this.o.onChange();
-  }
-
-  /**
-   * While ringing: the call's RTCPeerConnection with the chosen relay and the event's policy, the
-   * offer applied, every transceiver made sendrecv without a track, the answer created and set —
-   * gathering starts (RFC 8445 §5.1.1), so the relay allocation (RFC 8656 §7) is ready when the
-   * user answers. The offer carries no candidate (the server strips them and holds the caller's until
-   * accept), so ICE has nobody to check: the only packets go to the relay. Our candidates stay in the
-   * session's outbox (`holds` starts at 1) until `calls.accept` has answered.
-   * With one relay (or none) there is nothing to choose: it starts at once and the RTT probe only
-   * feeds the quality panel; with several it waits for the probe.
-   */
-  private prepareAnswer(d: CallEventMap['call.incoming'], probe: Ringing['probe']): PreparedAnswer {
-    const s = new CallSession('incoming');
-    s.callId = d.callId;
-    s.commitment = d.commitment;
-    s.offerSdp = d.offer.sdp;
-    const ready = (async (): Promise<unknown> => {
-      await this.chooseRelayFor(s, d.relays, probe);
-      if (s.ended) return null;
-      const pc = connect(this.host, s, d.relayOnly);
-      await pc.setRemoteDescription(d.offer);
-      // Transceivers made by the offer are recvonly (no track yet); sendrecv lets accept attach the
-      // microphone and camera with replaceTrack, without another offer/answer.
-      for (const t of pc.getTransceivers()) if (t.direction === 'recvonly') t.direction = 'sendrecv';
-      const answer = await pc.createAnswer();
-      if (s.ended) return null;
-      await pc.setLocalDescription(answer);
-      s.answerSdp = answer.sdp ?? '';
-      return null;
-    })().catch((err: unknown) => {
-      if (!s.ended) this.log('answer not prepared while ringing', err);
-      return err;
-    });
-    return { session: s, ready };
   }
 
   /**
@@ -335,16 +277,14 @@ export class CallEngine {
     }
   }
 
-  /** The caller opened its commitment: check it against the offer we saw, then compute the code. */
+  /** The caller opened its commitment: check it, then show the code (or the mismatch). */
   private async onReveal(s: CallSession, callerNonce: string): Promise<void> {
     if (s.direction !== 'incoming') return;
     if (!s.answerSdp || !s.nonce) return void (s.pendingReveal = callerNonce);
     s.pendingReveal = null;
-    const callerFingerprints = sdpFingerprints(s.offerSdp);
-    const opened = await checkCommitment(s.commitment, callerFingerprints, callerNonce);
-    const emoji = await verificationCode({ callerFingerprints, calleeFingerprints: sdpFingerprints(s.answerSdp), callerNonce, calleeNonce: s.nonce });
-    if (!opened) this.log('verification: the caller commitment does not match the offer received (rewritten on the way)');
-    this.patch(s, { verification: { status: opened ? 'ready' : 'mismatch', emoji } });
+    const verification = await calleeVerification(s, callerNonce);
+    if (verification.status === 'mismatch') this.log('verification: the caller commitment does not match the offer received (rewritten on the way)');
+    this.patch(s, { verification });
   }
 
   /** Declines a ringing call (on every device of this account); `busy` tells the caller we are busy. */
