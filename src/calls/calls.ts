@@ -20,7 +20,7 @@ import { CallLog } from './call-log.js';
 import { CallMetrics } from './metrics.js';
 import { LiveCalls, type Ending } from './live-calls.js';
 import { refusal, relayOnly, silenced, type CallFacts } from './policy.js';
-import { sanitizeCandidate, sanitizeSdp, type DropReason } from './sanitize.js';
+import { sanitizeCandidate, sanitizeSdp, type DropReason, type SanitizedCandidate } from './sanitize.js';
 import { notThisDevice, roleOf, type CallSide, type LiveCall } from './call-state.js';
 import { StartLimit } from './start-limit.js';
 
@@ -190,13 +190,7 @@ export class Calls {
     this.live.emit(call.callerDevice, 'call.accepted', { callId: call.id, answer: { type: 'answer', sdp: answer.sdp }, nonce: p.nonce });
     if (mine !== undefined) {
       let sent = 0;
-      for (const c of mine) {
-        if (!c.ok) this.countDropped([c.reason]);
-        else {
-          this.live.emit(call.callerDevice, 'call.candidate', { callId: call.id, candidate: c.candidate });
-          sent++;
-        }
-      }
+      for (const c of mine) if (this.forwardToCaller(call, c)) sent++;
       if (sent === 0) {
         call.stepRelease = setTimeout(() => this.releaseHeld(call), HELD_RELEASE_MS);
         call.stepRelease.unref?.();
@@ -208,10 +202,8 @@ export class Calls {
     return { candidates };
   }
 
-  /** Sanitises one of the answering callee's candidates and sends it to the caller device; false when dropped. */
-  private forwardCalleeCandidate(call: LiveCall, candidate: CandidateInit): boolean {
-    this.countCandidate(call.callee);
-    const s = sanitizeCandidate(candidate, call.callee.relayOnly);
+  /** Sends one of the answering callee's sanitised candidates to the caller device; false (counted) when dropped. */
+  private forwardToCaller(call: LiveCall, s: SanitizedCandidate): boolean {
     if (!s.ok) {
       this.countDropped([s.reason]);
       return false;
@@ -266,7 +258,8 @@ export class Calls {
       from = call.callee;
     }
     if (role.kind === 'callee') {
-      if (!this.forwardCalleeCandidate(call, p.candidate)) return { ok: true, dropped: true };
+      this.countCandidate(from);
+      if (!this.forwardToCaller(call, sanitizeCandidate(p.candidate, from.relayOnly))) return { ok: true, dropped: true };
       if (call.stepRelease) this.releaseHeld(call);
       return { ok: true };
     }
@@ -298,9 +291,9 @@ export class Calls {
     return { ok: true };
   }
 
-  /** Caller while ringing: cancelled; a rung callee device while ringing: declined; either party while active: hangup. */
   /**
-   * Ends the call. `reason: 'failed'` from a party of an answered call: its media path never formed
+   * Caller while ringing: cancelled; a rung callee device while ringing: declined; either party while
+   * active: hangup. `reason: 'failed'` from a party of an answered call: its media path never formed
    * or was lost for good (the call engine gave up), so the other side hears `failed`, not `hangup`,
    * and both log rows say failed.
    */

@@ -1,5 +1,4 @@
-import type { CallAccepted, CallEventMap, CallPreparation, CallStarted, RelayServer } from '../../protocol/calls.js';
-import type { CallEndReason } from '../../protocol/calls.js';
+import type { CallAccepted, CallEndReason, CallEventMap, CallPreparation, CallStarted, RelayServer } from '../../protocol/calls.js';
 import { commitment, randomNonce, sdpFingerprints } from '../../protocol/call-verification.js';
 import { hasVideo, newCall } from './call-view.js';
 import { addRemoteCandidate, connect, flushRemoteCandidates, releaseCandidates } from './connection.js';
